@@ -1,0 +1,110 @@
+"""The `handoff` console script: migrate, serve, tick."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import OperationalError
+
+from bot.settings import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="handoff", description="Handoff: humane work across time zones, in Slack.")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("migrate", help="bring the database schema up to date (alembic upgrade head)")
+    serve = sub.add_parser("serve", help="answer Slack over HTTP (or Socket Mode) and run the tick every minute")
+    serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
+    serve.add_argument("--socket-mode", action="store_true", help="connect out to Slack with SLACK_APP_TOKEN")
+    serve.add_argument("--no-tick", action="store_true", help="do not run the minute tick in this process")
+    tick = sub.add_parser("tick", help="do everything due now (or at --now) once, then exit")
+    tick.add_argument("--now", type=parse_instant, help="the instant, ISO 8601 (no offset means UTC)")
+    return parser
+
+
+def parse_instant(value: str) -> datetime:
+    """An ISO 8601 instant; without an offset it is taken as UTC."""
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 instant; write it like 2026-03-29T07:00:00+02:00"
+        ) from None
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; configuration problems print one line and exit 2."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic narrates every plugin it loads at INFO; operators only need its warnings.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "serve":
+            return _serve(settings, host=args.host, port=args.port, socket_mode=args.socket_mode, tick=not args.no_tick)
+        return _tick(settings, now=args.now)
+    except ConfigError as exc:
+        print(f"handoff: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OperationalError as exc:
+        print(
+            f"handoff: cannot use the database at DATABASE_URL ({_first_line(exc)}); check that it is running "
+            "and the URL is right.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+def _first_line(exc: OperationalError) -> str:
+    return str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0]
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("handoff: the database schema is up to date.")
+    return 0
+
+
+def _require_slack(settings: Settings, *, socket_mode: bool = False) -> None:
+    settings.require("SLACK_BOT_TOKEN")
+    if socket_mode:
+        settings.require("SLACK_APP_TOKEN")
+    else:
+        settings.require("SLACK_SIGNING_SECRET")
+
+
+def _serve(settings: Settings, *, host: str, port: int, socket_mode: bool, tick: bool) -> int:
+    from bot.service import serve
+
+    _require_slack(settings, socket_mode=socket_mode)
+    return serve(settings, host=host, port=port, socket_mode=socket_mode, run_tick_job=tick)
+
+
+def _tick(settings: Settings, *, now: datetime | None) -> int:
+    from bot.service import tick_once
+
+    settings.require("SLACK_BOT_TOKEN")
+    report = tick_once(settings, now=now)
+    print(f"handoff: {report.summary()}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""The collaborators every listener and job receives, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.settings import Settings
+from bot.slack_client import SlackClients
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Settings, database, clock and Slack clients for one process."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    slack: SlackClients
+    # Names this process in leases and worker beats: host, pid and a random suffix.
+    worker_id: str

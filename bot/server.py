@@ -1,0 +1,139 @@
+"""The HTTP front: an ASGI app served by uvicorn, with Slack's endpoint and a health check."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy import Engine
+
+from bot.db import ping
+
+logger = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Slack's payloads are far smaller; anything larger is not from Slack.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class SlackASGI:
+    """Routes `POST /slack/events` to Bolt and `GET /healthz` to a database ping.
+
+    Bolt's App is synchronous, so each request is dispatched on a worker thread: a slow
+    request (a command whose listener is still running) never holds up the event loop and
+    the acknowledgements of other requests.
+    """
+
+    def __init__(
+        self,
+        *,
+        app: App,
+        engine: Engine,
+        threads: int = 16,
+        on_startup: Callable[[], None] | None = None,
+        on_shutdown: Callable[[], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="handoff-http")
+        self.on_startup = on_startup
+        self.on_shutdown = on_shutdown
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
+        if path == HEALTH_PATH and method in {"GET", "HEAD"}:
+            healthy = await asyncio.get_running_loop().run_in_executor(self.executor, ping, self.engine)
+            status = {"status": "ok" if healthy else "database unreachable"}
+            await _respond(send, 200 if healthy else 503, json.dumps(status).encode(), "application/json")
+            return
+        if path != EVENTS_PATH:
+            await _respond(send, 404, b"Not Found")
+            return
+        if method != "POST":
+            await _respond(send, 405, b"Method Not Allowed", extra_headers=[(b"allow", b"POST")])
+            return
+        body = await _read_body(receive, MAX_BODY_BYTES)
+        if body is None:
+            await _respond(send, 413, b"Request body too large")
+            return
+        request = BoltRequest(
+            body=body.decode("utf-8", errors="replace"),
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=_headers(scope),
+        )
+        response: BoltResponse = await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.app.dispatch, request
+        )
+        headers = [
+            (k.encode(), v.encode())
+            for k, values in response.headers.items()
+            if k.lower() != "content-length"
+            for v in values
+        ]
+        await _send(send, response.status, response.body.encode("utf-8"), headers)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self.on_startup is not None:
+                    self.on_startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.on_shutdown is not None:
+                    self.on_shutdown()
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _headers(scope: Scope) -> dict[str, str | Sequence[str]]:
+    headers: dict[str, list[str]] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        headers.setdefault(raw_name.decode("latin-1").lower(), []).append(raw_value.decode("latin-1"))
+    return dict(headers)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _respond(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str = "text/plain; charset=utf-8",
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    await _send(send, status, body, [(b"content-type", content_type.encode()), *(extra_headers or [])])
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

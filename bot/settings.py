@@ -1,0 +1,109 @@
+"""Handoff's configuration: one `Settings`, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+# One line per variable: what it is and what a valid value looks like, for error messages.
+HINTS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token from your app's OAuth & Permissions page (starts with xoxb-)",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from your app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token with connections:write, from Basic Information (starts with xapp-)",
+    "SLACK_CLIENT_ID": "the Client ID from your app's Basic Information page",
+    "SLACK_CLIENT_SECRET": "the Client Secret from your app's Basic Information page",
+    "SLACK_API_URL": "an http(s) URL ending in a slash, e.g. https://slack.com/api/",
+    "DATABASE_URL": "a SQLAlchemy URL, e.g. sqlite:///handoff.db or postgresql+psycopg://user@host/db",
+    "HANDOFF_TRAFFIC_RETENTION_DAYS": "a whole number of days from 1 to 3650, e.g. 14",
+    "HANDOFF_DECISION_EMOJI": "emoji names without colons, comma-separated, e.g. memo or memo,pushpin",
+    "HANDOFF_LLM_MODEL": "a model name your OpenAI-compatible endpoint serves, e.g. gpt-4o-mini",
+    "OPENAI_BASE_URL": "the base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1",
+    "OPENAI_API_KEY": "an API key for OPENAI_BASE_URL",
+}
+
+
+class ConfigError(Exception):
+    """Configuration is missing or malformed; the message is one line naming the variable and the fix."""
+
+
+def _env(name: str) -> Any:
+    return Field(None, validation_alias=AliasChoices(name, name.lower()))
+
+
+class Settings(BaseSettings):
+    """Everything Handoff reads from its environment. Build once (in the CLI) and pass down."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str | None = _env("SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = _env("SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = _env("SLACK_APP_TOKEN")
+    slack_client_id: str | None = _env("SLACK_CLIENT_ID")
+    slack_client_secret: str | None = _env("SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field(DEFAULT_SLACK_API_URL, validation_alias=AliasChoices("SLACK_API_URL"))
+    database_url: str = Field("sqlite:///handoff.db", validation_alias=AliasChoices("DATABASE_URL"))
+    openai_api_key: str | None = _env("OPENAI_API_KEY")
+    openai_base_url: str | None = _env("OPENAI_BASE_URL")
+    handoff_llm_model: str | None = _env("HANDOFF_LLM_MODEL")
+    handoff_decision_emoji: str = Field("memo", validation_alias=AliasChoices("HANDOFF_DECISION_EMOJI"))
+    handoff_traffic_retention_days: int = Field(
+        14, ge=1, le=3650, validation_alias=AliasChoices("HANDOFF_TRAFFIC_RETENTION_DAYS")
+    )
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_has_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        # slack-sdk joins method names with urljoin: without the slash the last path part is dropped.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql")
+        # Plain postgres URLs would pick psycopg2, which Handoff does not ship; psycopg 3 is the driver.
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("handoff_decision_emoji")
+    @classmethod
+    def _emoji_names(cls, value: str) -> str:
+        names = [name.strip().strip(":") for name in value.split(",") if name.strip()]
+        if not names or any(not name or " " in name for name in names):
+            raise ValueError("must be emoji names")
+        return ",".join(names)
+
+    @property
+    def decision_emoji(self) -> tuple[str, ...]:
+        """The decision emoji names, without colons."""
+        return tuple(self.handoff_decision_emoji.split(","))
+
+    @property
+    def llm_enabled(self) -> bool:
+        """True when an OpenAI-compatible endpoint is configured for summaries."""
+        return bool(self.openai_api_key and self.handoff_llm_model)
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError for the first of `names` (environment variable names) that is unset."""
+        for name in names:
+            if not getattr(self, name.lower()):
+                raise ConfigError(f"{name} is not set: set it to {HINTS.get(name, 'a value')} (or put it in .env).")
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    """Read the settings, turning pydantic's validation report into one actionable line."""
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        hint = HINTS.get(field, "a valid value")
+        raise ConfigError(f"{field} is invalid ({error['msg']}): set it to {hint}.") from None

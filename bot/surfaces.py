@@ -1,0 +1,71 @@
+"""What the Bolt app listens to, recorded as it is registered.
+
+Registering through `Surfaces` keeps one list of the commands, shortcuts, events and
+interactions the app handles: `/handoff help` is rendered from it, and a test checks that
+`manifest.yml` declares exactly these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App
+
+Listener = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    """One line of `/handoff help`."""
+
+    usage: str
+    summary: str
+
+
+@dataclass
+class Surfaces:
+    """Registers listeners on a Bolt app and remembers what was registered."""
+
+    app: App
+    commands: dict[str, list[CommandHelp]] = field(default_factory=dict)
+    events: set[str] = field(default_factory=set)
+    message_shortcuts: set[str] = field(default_factory=set)
+    global_shortcuts: set[str] = field(default_factory=set)
+    actions: set[str] = field(default_factory=set)
+    views: set[str] = field(default_factory=set)
+
+    def command(self, name: str, listener: Listener, *, help: list[CommandHelp]) -> None:
+        """A slash command, with the lines it contributes to `/handoff help`."""
+        self.commands[name] = help
+        self.app.command(name)(listener)
+
+    def event(self, event_type: str, listener: Listener) -> None:
+        """An Events API event type."""
+        self.events.add(event_type)
+        self.app.event(event_type)(listener)
+
+    def message_shortcut(self, callback_id: str, listener: Listener) -> None:
+        """A message shortcut (the ⋯ menu on a message)."""
+        self.message_shortcuts.add(callback_id)
+        self.app.shortcut({"type": "message_action", "callback_id": callback_id})(listener)
+
+    def global_shortcut(self, callback_id: str, listener: Listener) -> None:
+        """A global shortcut (the composer's shortcut menu)."""
+        self.global_shortcuts.add(callback_id)
+        self.app.shortcut({"type": "shortcut", "callback_id": callback_id})(listener)
+
+    def action(self, action_id: str, listener: Listener) -> None:
+        """A Block Kit interaction (button, select…)."""
+        self.actions.add(action_id)
+        self.app.action(action_id)(listener)
+
+    def view(self, callback_id: str, listener: Listener) -> None:
+        """A modal submission."""
+        self.views.add(callback_id)
+        self.app.view(callback_id)(listener)
+
+    def help_lines(self) -> list[CommandHelp]:
+        """Every command's help, in registration order."""
+        return [line for lines in self.commands.values() for line in lines]

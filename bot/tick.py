@@ -1,0 +1,129 @@
+"""The tick: everything due at one instant, done once across every process that runs it.
+
+`handoff tick --now T` runs it once; `handoff serve` runs it every minute through APScheduler.
+Each task claims its due rows through `store.claims`, so concurrent ticks split the work and
+a second tick at the same instant finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.deps import Deps
+from ingest.runner import Processor, run_event
+from store import claims, inbox, jobs, traffic
+from store.models import Job, WorkerBeat
+
+logger = logging.getLogger(__name__)
+
+INBOX_BATCH = 200
+RETENTION_KIND = "retention"
+# Retention covers every workspace at once; its job rows use this in place of a team id.
+ALL_TEAMS = "*"
+JOB_LEASE = timedelta(minutes=10)
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for logs, `handoff tick` output and worker beats."""
+
+    now: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, value: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+    def summary(self) -> str:
+        done = ", ".join(f"{name}={value}" for name, value in sorted(self.counts.items()) if value)
+        return f"tick at {self.now.isoformat()}: {done or 'nothing due'}"
+
+
+TickTask = Callable[[Deps, datetime, TickReport], None]
+
+
+def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime | None = None) -> TickReport:
+    """Do everything due at `now` (default: the clock's now) and record this worker's beat."""
+    instant = now if now is not None else deps.clock.now()
+    report = TickReport(now=instant)
+    tasks: list[TickTask] = [
+        lambda d, n, r: replay_inbox(d, processors, n, r),
+        run_retention,
+    ]
+    for task in tasks:
+        task(deps, instant, report)
+    _beat(deps, report)
+    logger.info(report.summary())
+    return report
+
+
+def replay_inbox(deps: Deps, processors: Mapping[str, Processor], now: datetime, report: TickReport) -> None:
+    """Finish events whose receiver crashed or failed: each is claimed by exactly one worker."""
+    seen: set[int] = set()
+    while True:
+        with deps.session_factory.begin() as session:
+            rows = inbox.claim_unprocessed(session=session, now=now, owner=deps.worker_id, limit=INBOX_BATCH)
+        rows = [row for row in rows if row.id not in seen]
+        if not rows:
+            return
+        for row in rows:
+            seen.add(row.id)
+            outcome = run_event(
+                deps=deps,
+                processors=processors,
+                row_id=row.id,
+                body=row.body,
+                owner=deps.worker_id,
+                attempts=row.attempts,
+            )
+            report.add(f"events_{outcome.value}", 1)
+
+
+def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Once a day (UTC), prune traffic older than HANDOFF_TRAFFIC_RETENTION_DAYS; decisions stay."""
+    today = now.date()
+    with deps.session_factory.begin() as session:
+        jobs.schedule(
+            session=session,
+            kind=RETENTION_KIND,
+            team_id=ALL_TEAMS,
+            key=today.isoformat(),
+            due_at=datetime.combine(today, time(0, 0), tzinfo=now.tzinfo),
+            now=now,
+        )
+    with deps.session_factory.begin() as session:
+        due = jobs.claim(
+            session=session, kinds=[RETENTION_KIND], now=now, owner=deps.worker_id, lease=JOB_LEASE, limit=10
+        )
+    for job in due:
+        cutoff = now - timedelta(days=deps.settings.handoff_traffic_retention_days)
+        with deps.session_factory.begin() as session:
+            if not claims.complete(session=session, model=Job, row_id=job.id, owner=deps.worker_id, now=now):
+                continue  # our lease ran out and another worker took the job over
+            pruned = traffic.prune(session=session, before=cutoff)
+            pruned["inbox"] = inbox.prune_processed(session=session, before=cutoff)
+        logger.info("retention pruned %s (before %s)", pruned, cutoff.isoformat())
+        report.add("retention_runs", 1)
+        for name, value in pruned.items():
+            report.add(f"pruned_{name}", value)
+
+
+def _beat(deps: Deps, report: TickReport) -> None:
+    values = {"worker_id": deps.worker_id, "last_tick_at": report.now, "last_report": report.counts}
+    with deps.session_factory.begin() as session:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(WorkerBeat).values(**values)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["worker_id"],
+                set_={
+                    "last_tick_at": statement.excluded.last_tick_at,
+                    "last_report": statement.excluded.last_report,
+                },
+            )
+        )

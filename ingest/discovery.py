@@ -1,0 +1,112 @@
+"""Learning about channels and people on first sight: read Slack outside any transaction, save inside."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.slack_objects import channel_info_from_conversation, profile_from_user
+from store import channels, people
+from store.channels import ChannelInfo
+from store.people import Profile
+
+logger = logging.getLogger(__name__)
+
+MEMBERS_PAGE = 1000
+# Slack answers these for a conversation or user Handoff cannot read; the event still counts.
+UNREADABLE = frozenset(
+    {"channel_not_found", "not_in_channel", "user_not_found", "method_not_supported_for_channel_type"}
+)
+
+
+@dataclass
+class Discovered:
+    """What Slack told us about channels and people we had not seen."""
+
+    channels: list[tuple[ChannelInfo, list[str]]] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
+
+    def save(self, *, session: Session, now: datetime) -> None:
+        """Store it, inside the caller's unit of work."""
+        for info, member_ids in self.channels:
+            channels.save_channel(session=session, info=info, now=now)
+            channels.replace_members(
+                session=session,
+                team_id=info.team_id,
+                channel_id=info.channel_id,
+                user_ids=member_ids,
+                now=now,
+            )
+        for profile in self.profiles:
+            people.save_profile(session=session, profile=profile, now=now)
+
+
+def discover(
+    *,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    team_id: str,
+    channel_ids: Iterable[str] = (),
+    user_ids: Iterable[str] = (),
+    refresh_channels: bool = False,
+) -> Discovered:
+    """Fetch the channels (info and members) and people Handoff does not know yet."""
+    wanted_channels = sorted({c for c in channel_ids if c})
+    wanted_users = sorted({u for u in user_ids if u})
+    with session_factory() as session:
+        if not refresh_channels:
+            wanted_channels = [
+                c
+                for c in wanted_channels
+                if (row := channels.get_channel(session=session, team_id=team_id, channel_id=c)) is None
+                or row.members_synced_at is None
+            ]
+        wanted_users = [
+            u for u in wanted_users if people.get_person(session=session, team_id=team_id, user_id=u) is None
+        ]
+    found = Discovered()
+    for channel_id in wanted_channels:
+        fetched = _fetch_channel(client, team_id, channel_id)
+        if fetched is not None:
+            found.channels.append(fetched)
+    for user_id in wanted_users:
+        profile = _fetch_profile(client, team_id, user_id)
+        if profile is not None:
+            found.profiles.append(profile)
+    return found
+
+
+def _fetch_channel(client: WebClient, team_id: str, channel_id: str) -> tuple[ChannelInfo, list[str]] | None:
+    try:
+        info = channel_info_from_conversation(team_id, client.conversations_info(channel=channel_id)["channel"])
+        members: list[str] = []
+        cursor = ""
+        while True:
+            page = client.conversations_members(channel=channel_id, limit=MEMBERS_PAGE, cursor=cursor or None)
+            members.extend(page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                break
+    except SlackApiError as exc:
+        if exc.response.get("error") in UNREADABLE:
+            logger.info("cannot read channel %s in %s: %s", channel_id, team_id, exc.response.get("error"))
+            return None
+        raise
+    return info, members
+
+
+def _fetch_profile(client: WebClient, team_id: str, user_id: str) -> Profile | None:
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as exc:
+        if exc.response.get("error") in UNREADABLE:
+            logger.info("cannot read user %s in %s: %s", user_id, team_id, exc.response.get("error"))
+            return None
+        raise
+    return profile_from_user(team_id, user)

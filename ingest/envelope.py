@@ -1,0 +1,58 @@
+"""An Events API delivery (`event_callback`), parsed into the parts Handoff routes on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class MalformedEnvelope(ValueError):
+    """The body is not an event_callback Handoff can route."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The outer envelope of an event and the event itself."""
+
+    event_id: str
+    team_id: str
+    enterprise_id: str | None
+    event: dict[str, Any]
+    # Handoff's own bot user in this workspace, from the event's authorizations.
+    bot_user_id: str | None = None
+    # Slack Connect: the event is about a channel shared with another organization.
+    is_ext_shared_channel: bool = False
+
+    @property
+    def event_type(self) -> str:
+        return str(self.event.get("type", ""))
+
+
+def parse_envelope(body: dict[str, Any]) -> Envelope:
+    """Read an event_callback body; MalformedEnvelope when it lacks what routing needs."""
+    if body.get("type") != "event_callback":
+        raise MalformedEnvelope("not an event_callback")
+    event = body.get("event")
+    event_id = body.get("event_id")
+    if not isinstance(event, dict) or not isinstance(event_id, str) or not event.get("type"):
+        raise MalformedEnvelope("event_callback without event or event_id")
+    team_id = body.get("team_id")
+    enterprise_id = body.get("enterprise_id")
+    # In org-wide (Enterprise Grid) installs the outer team_id can be the org; the
+    # authorization names the workspace the event is for.
+    authorizations = body.get("authorizations") or []
+    bot_user_id = None
+    if authorizations and isinstance(authorizations[0], dict):
+        team_id = authorizations[0].get("team_id") or team_id
+        enterprise_id = authorizations[0].get("enterprise_id") or enterprise_id
+        bot_user_id = authorizations[0].get("user_id")
+    if not isinstance(team_id, str) or not team_id:
+        raise MalformedEnvelope("event_callback without team_id")
+    return Envelope(
+        event_id=event_id,
+        team_id=team_id,
+        enterprise_id=enterprise_id if isinstance(enterprise_id, str) else None,
+        event=event,
+        bot_user_id=bot_user_id if isinstance(bot_user_id, str) else None,
+        is_ext_shared_channel=bool(body.get("is_ext_shared_channel")),
+    )

@@ -1,0 +1,189 @@
+"""Running one stored event through its processor exactly once, with retries and a dead end.
+
+The same function runs for a live delivery (in Bolt's listener thread, after the ack) and for
+an event the tick takes over from a worker that crashed or failed, so both paths behave alike.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from ingest.envelope import Envelope, MalformedEnvelope, parse_envelope
+from store import claims, inbox
+from store.models import InboxEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+# Slack answers these when the workspace's token is gone: retrying cannot help.
+FATAL_SLACK_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})
+
+
+class AlreadyProcessed(Exception):
+    """Another worker finished this event, or took it over when our lease ran out."""
+
+
+class Outcome(Enum):
+    DONE = "done"
+    DUPLICATE = "duplicate"
+    RETRY = "retry"
+    GAVE_UP = "gave_up"
+
+
+@dataclass
+class EventContext:
+    """What a processor gets: the event, the collaborators, and its one unit of work."""
+
+    deps: Deps
+    envelope: Envelope
+    row_id: int
+    owner: str
+    now: datetime
+    finished: bool = field(default=False, init=False)
+
+    @property
+    def team_id(self) -> str:
+        return self.envelope.team_id
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return self.envelope.event
+
+    @property
+    def client(self) -> WebClient:
+        """The Web API client acting for this event's workspace."""
+        return self.deps.slack.for_team(self.envelope.team_id, self.envelope.enterprise_id)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction that both applies the event and marks it processed, or neither.
+
+        Marking comes first: it takes the inbox row's lock, so a second worker holding the
+        same event waits here and then finds it done instead of applying it twice.
+        """
+        with self.deps.session_factory.begin() as session:
+            if not inbox.finish(session=session, row_id=self.row_id, owner=self.owner, now=self.now):
+                raise AlreadyProcessed
+            yield session
+        self.finished = True
+
+
+Processor = Callable[[EventContext], None]
+
+
+def run_event(
+    *,
+    deps: Deps,
+    processors: Mapping[str, Processor],
+    row_id: int,
+    body: str | dict[str, Any],
+    owner: str,
+    attempts: int = 1,
+) -> Outcome:
+    """Process one inbox row owned by `owner` and record the outcome; never raises."""
+    now = deps.clock.now()
+    try:
+        envelope = parse_envelope(json.loads(body) if isinstance(body, str) else body)
+    except (MalformedEnvelope, ValueError) as exc:
+        _give_up(deps, row_id, owner, now, f"unreadable event: {exc}")
+        return Outcome.GAVE_UP
+    context = EventContext(deps=deps, envelope=envelope, row_id=row_id, owner=owner, now=now)
+    log_extra = {
+        "event_id": envelope.event_id,
+        "event_type": envelope.event_type,
+        "team_id": envelope.team_id,
+    }
+    try:
+        processor = processors.get(envelope.event_type)
+        if processor is not None:
+            processor(context)
+        if not context.finished:
+            with context.unit_of_work():
+                pass
+    except AlreadyProcessed:
+        logger.info("event already processed elsewhere", extra=log_extra)
+        return Outcome.DUPLICATE
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        if error in FATAL_SLACK_ERRORS:
+            logger.error("giving up on event: Slack says %s", error, extra=log_extra)
+            _give_up(deps, row_id, owner, now, f"slack: {error}")
+            return Outcome.GAVE_UP
+        return _retry_later(
+            deps,
+            row_id=row_id,
+            owner=owner,
+            now=now,
+            attempts=attempts,
+            wait=_retry_after(exc),
+            error=f"slack: {error or exc}",
+            log_extra=log_extra,
+        )
+    except Exception as exc:
+        logger.exception("event processing failed", extra=log_extra)
+        return _retry_later(
+            deps,
+            row_id=row_id,
+            owner=owner,
+            now=now,
+            attempts=attempts,
+            wait=None,
+            error=f"{type(exc).__name__}: {exc}",
+            log_extra=log_extra,
+        )
+    return Outcome.DONE
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next try: 1, 5, 25 … minutes, at most 6 hours."""
+    return min(timedelta(minutes=5 ** max(attempts - 1, 0)), timedelta(hours=6))
+
+
+def _retry_after(exc: SlackApiError) -> timedelta | None:
+    if exc.response is None or exc.response.status_code != 429:
+        return None
+    raw = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+    try:
+        seconds = int(raw[0] if isinstance(raw, list) else raw)
+    except (TypeError, ValueError):
+        seconds = 60
+    return timedelta(seconds=max(seconds, 1))
+
+
+def _retry_later(
+    deps: Deps,
+    *,
+    row_id: int,
+    owner: str,
+    now: datetime,
+    attempts: int,
+    wait: timedelta | None,
+    error: str,
+    log_extra: dict[str, str],
+) -> Outcome:
+    if attempts >= MAX_ATTEMPTS:
+        logger.error("giving up on event after %d attempts: %s", attempts, error, extra=log_extra)
+        _give_up(deps, row_id, owner, now, f"gave up after {attempts} attempts: {error}")
+        return Outcome.GAVE_UP
+    retry_at = now + (wait if wait is not None else backoff(attempts))
+    logger.warning("event will be retried at %s: %s", retry_at.isoformat(), error, extra=log_extra)
+    with deps.session_factory.begin() as session:
+        claims.release(session=session, model=InboxEvent, row_id=row_id, owner=owner, retry_at=retry_at, error=error)
+    return Outcome.RETRY
+
+
+def _give_up(deps: Deps, row_id: int, owner: str, now: datetime, error: str) -> None:
+    with deps.session_factory.begin() as session:
+        claims.give_up(session=session, model=InboxEvent, row_id=row_id, owner=owner, now=now, error=error)

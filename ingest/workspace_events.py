@@ -1,0 +1,136 @@
+"""Processors for who is where: channel membership and lifecycle, people and their profiles."""
+
+from __future__ import annotations
+
+from ingest.discovery import discover
+from ingest.runner import EventContext
+from ingest.slack_objects import profile_from_user
+from store import channels, people
+
+
+def on_member_joined_channel(context: EventContext) -> None:
+    """`member_joined_channel`: someone (perhaps Handoff itself) joined a channel."""
+    channel_id, user_id = context.event.get("channel"), context.event.get("user")
+    if not isinstance(channel_id, str) or not isinstance(user_id, str):
+        return
+    # When Handoff itself is added, (re)read the whole member list: we missed what happened meanwhile.
+    found = discover(
+        session_factory=context.deps.session_factory,
+        client=context.client,
+        team_id=context.team_id,
+        channel_ids=[channel_id],
+        user_ids=[user_id],
+        refresh_channels=user_id == _bot_user_id(context),
+    )
+    with context.unit_of_work() as session:
+        found.save(session=session, now=context.now)
+        if channels.get_channel(session=session, team_id=context.team_id, channel_id=channel_id) is not None:
+            channels.add_member(
+                session=session,
+                team_id=context.team_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                now=context.now,
+            )
+
+
+def on_member_left_channel(context: EventContext) -> None:
+    """`member_left_channel`: from now on they may not see what the channel holds."""
+    channel_id, user_id = context.event.get("channel"), context.event.get("user")
+    if not isinstance(channel_id, str) or not isinstance(user_id, str):
+        return
+    with context.unit_of_work() as session:
+        channels.remove_member(session=session, team_id=context.team_id, channel_id=channel_id, user_id=user_id)
+        if user_id == _bot_user_id(context):
+            channels.update_channel(
+                session=session,
+                team_id=context.team_id,
+                channel_id=channel_id,
+                now=context.now,
+                is_member=False,
+            )
+
+
+def on_channel_left(context: EventContext) -> None:
+    """`channel_left`/`group_left`: Handoff was removed from a channel."""
+    channel_id = context.event.get("channel")
+    if not isinstance(channel_id, str):
+        return
+    with context.unit_of_work() as session:
+        channels.update_channel(
+            session=session, team_id=context.team_id, channel_id=channel_id, now=context.now, is_member=False
+        )
+
+
+def on_channel_rename(context: EventContext) -> None:
+    """`channel_rename`/`group_rename`."""
+    channel = context.event.get("channel") or {}
+    if not isinstance(channel, dict) or not channel.get("id"):
+        return
+    with context.unit_of_work() as session:
+        channels.update_channel(
+            session=session,
+            team_id=context.team_id,
+            channel_id=str(channel["id"]),
+            now=context.now,
+            name=str(channel.get("name") or ""),
+        )
+
+
+def _set_flag(context: EventContext, **fields: object) -> None:
+    channel_id = context.event.get("channel")
+    if not isinstance(channel_id, str):
+        return
+    with context.unit_of_work() as session:
+        channels.update_channel(
+            session=session, team_id=context.team_id, channel_id=channel_id, now=context.now, **fields
+        )
+
+
+def on_channel_archive(context: EventContext) -> None:
+    """`channel_archive`/`group_archive`."""
+    _set_flag(context, is_archived=True)
+
+
+def on_channel_unarchive(context: EventContext) -> None:
+    """`channel_unarchive`/`group_unarchive`."""
+    _set_flag(context, is_archived=False)
+
+
+def on_channel_deleted(context: EventContext) -> None:
+    """`channel_deleted`/`group_deleted`."""
+    _set_flag(context, is_archived=True, is_member=False)
+
+
+def on_channel_shared(context: EventContext) -> None:
+    """`channel_shared`: the channel now reaches another organization (Slack Connect)."""
+    _set_flag(context, is_ext_shared=True)
+
+
+def on_channel_unshared(context: EventContext) -> None:
+    """`channel_unshared`: re-read whether any external organization remains."""
+    channel_id = context.event.get("channel")
+    if not isinstance(channel_id, str):
+        return
+    found = discover(
+        session_factory=context.deps.session_factory,
+        client=context.client,
+        team_id=context.team_id,
+        channel_ids=[channel_id],
+        refresh_channels=True,
+    )
+    with context.unit_of_work() as session:
+        found.save(session=session, now=context.now)
+
+
+def on_user_change(context: EventContext) -> None:
+    """`user_change`/`team_join`: the event carries the whole user object, time zone included."""
+    user = context.event.get("user")
+    if not isinstance(user, dict) or not user.get("id"):
+        return
+    with context.unit_of_work() as session:
+        people.save_profile(session=session, profile=profile_from_user(context.team_id, user), now=context.now)
+
+
+def _bot_user_id(context: EventContext) -> str | None:
+    return context.envelope.bot_user_id

@@ -1,0 +1,102 @@
+"""Claiming due rows so that several workers (threads, processes, replicas) do each item once.
+
+A claimable row (see `ClaimColumns`) is *due* when `due_at <= now`, not done, and not under a
+live lease. `claim_due` takes a batch of due rows for one owner by setting a lease in a single
+UPDATE … RETURNING statement: on PostgreSQL the candidate rows are picked with
+`FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait on or take each other's rows; on
+SQLite the statement runs in one writer transaction (`BEGIN IMMEDIATE`, see `bot.db`), which
+serializes claimers. A worker that dies keeps its rows only until the lease expires; `complete`
+and `release` check the owner, so a worker whose lease was taken over cannot record the outcome
+of work it no longer owns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import Session
+
+from store.models import InboxEvent, Job
+
+Claimable = TypeVar("Claimable", InboxEvent, Job)
+
+
+def claim_due(
+    *,
+    session: Session,
+    model: type[Claimable],
+    now: datetime,
+    owner: str,
+    lease: timedelta,
+    limit: int,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[Claimable]:
+    """Lease up to `limit` due rows of `model` to `owner`, oldest due first, and return them."""
+    candidates = (
+        select(model.id)
+        .where(
+            model.done_at.is_(None),
+            model.due_at <= now,
+            or_(model.lease_until.is_(None), model.lease_until <= now),
+            *where,
+        )
+        .order_by(model.due_at, model.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        update(model)
+        .where(model.id.in_(candidates.scalar_subquery()))
+        .values(lease_owner=owner, lease_until=now + lease, attempts=model.attempts + 1)
+        .returning(model)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list(session.scalars(statement).all())
+    rows.sort(key=lambda row: (row.due_at, row.id))
+    return rows
+
+
+def complete(*, session: Session, model: type[Claimable], row_id: int, owner: str, now: datetime) -> bool:
+    """Mark a claimed row done; False when `owner` no longer holds it (its lease was taken over)."""
+    return _owned_update(session, model, row_id, owner, done_at=now, lease_until=None, last_error=None)
+
+
+def release(
+    *,
+    session: Session,
+    model: type[Claimable],
+    row_id: int,
+    owner: str,
+    retry_at: datetime,
+    error: str,
+) -> bool:
+    """Give a claimed row back to be retried at `retry_at` (after a 429, say), recording why."""
+    return _owned_update(
+        session,
+        model,
+        row_id,
+        owner,
+        due_at=retry_at,
+        lease_owner=None,
+        lease_until=None,
+        last_error=error[:2000],
+    )
+
+
+def give_up(*, session: Session, model: type[Claimable], row_id: int, owner: str, now: datetime, error: str) -> bool:
+    """Finish a row that cannot succeed (kept, with its error, for operators to see)."""
+    return _owned_update(session, model, row_id, owner, done_at=now, lease_until=None, last_error=error[:2000])
+
+
+def _owned_update(session: Session, model: type[Claimable], row_id: int, owner: str, **values: Any) -> bool:
+    result = session.execute(
+        update(model)
+        .where(model.id == row_id, model.lease_owner == owner, model.done_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

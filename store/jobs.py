@@ -1,0 +1,55 @@
+"""Due work kept as rows: scheduled once per (kind, team, key), claimed through `store.claims`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from store import claims
+from store.models import Job
+
+
+def schedule(
+    *,
+    session: Session,
+    kind: str,
+    team_id: str,
+    key: str,
+    due_at: datetime,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Schedule a job unless one with the same (kind, team, key) exists; True when it is new."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Job)
+        .values(kind=kind, team_id=team_id, key=key, due_at=due_at, payload=payload or {}, created_at=now)
+        .on_conflict_do_nothing(index_elements=["kind", "team_id", "key"])
+        .returning(Job.id)
+    )
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
+def claim(*, session: Session, kinds: list[str], now: datetime, owner: str, lease: timedelta, limit: int) -> list[Job]:
+    """Lease due jobs of the given kinds to `owner`."""
+    return claims.claim_due(
+        session=session,
+        model=Job,
+        now=now,
+        owner=owner,
+        lease=lease,
+        limit=limit,
+        where=[Job.kind.in_(kinds)],
+    )
+
+
+def due_count(*, session: Session, now: datetime) -> int:
+    """How many jobs are due and not done."""
+    return session.execute(
+        select(func.count()).select_from(Job).where(Job.done_at.is_(None), Job.due_at <= now)
+    ).scalar_one()

@@ -1,0 +1,241 @@
+"""Handoff's tables. Every row is scoped by workspace (`team_id`); Alembic owns the schema."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import UTCDateTime
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TEAM = String(32)
+SLACK_ID = String(32)
+TS = String(32)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ClaimColumns:
+    """Columns of a row that is due at a time and claimed by one worker under a lease.
+
+    See `store.claims` for the mechanism; `done_at` set means the work is finished for good.
+    """
+
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Team(Base):
+    """A workspace Handoff has seen."""
+
+    __tablename__ = "teams"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    name: Mapped[str | None] = mapped_column(String(200))
+    bot_user_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Person(Base):
+    """A member of a workspace, with the time zone from their Slack profile."""
+
+    __tablename__ = "people"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    real_name: Mapped[str] = mapped_column(String(200), default="")
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    tz: Mapped[str | None] = mapped_column(String(64))
+    tz_offset: Mapped[int | None] = mapped_column(Integer)
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Channel(Base):
+    """A conversation Handoff is in (or has heard of), with its privacy."""
+
+    __tablename__ = "channels"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_im: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_mpim: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_ext_shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_member: Mapped[bool] = mapped_column(Boolean, default=True)
+    members_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChannelMember(Base):
+    """Who is in a channel: the source of truth for who may see its content."""
+
+    __tablename__ = "channel_members"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_channel_members_user", "team_id", "user_id"),)
+
+
+class Message(Base):
+    """A message or thread reply as ingested from the Events API."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID)
+    ts: Mapped[str] = mapped_column(TS)
+    thread_ts: Mapped[str | None] = mapped_column(TS)
+    user_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    bot_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    subtype: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="")
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "ts"),
+        Index("ix_messages_channel_posted", "team_id", "channel_id", "posted_at"),
+        Index("ix_messages_thread", "team_id", "channel_id", "thread_ts"),
+        Index("ix_messages_posted", "posted_at"),
+    )
+
+
+class MessageRevision(Base):
+    """An earlier text of an edited message, kept so a decision's history can show it."""
+
+    __tablename__ = "message_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID)
+    ts: Mapped[str] = mapped_column(TS)
+    text: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_message_revisions_message", "team_id", "channel_id", "ts"),
+        Index("ix_message_revisions_posted", "posted_at"),
+    )
+
+
+class Reaction(Base):
+    """One person's emoji reaction on one message."""
+
+    __tablename__ = "reactions"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    ts: Mapped[str] = mapped_column(TS, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    # The reacted-to message's own time (from its ts), so retention prunes reactions with it.
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_reactions_posted", "posted_at"),)
+
+
+class InboxEvent(ClaimColumns, Base):
+    """An Events API delivery, written before it is acknowledged; `done_at` once processed.
+
+    `due_at` is when a worker other than the one that received it may take it over.
+    """
+
+    __tablename__ = "inbox_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    team_id: Mapped[str | None] = mapped_column(TEAM)
+    event_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index(
+            "ix_inbox_events_due",
+            "due_at",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+        Index("ix_inbox_events_done", "done_at"),
+    )
+
+
+class Job(ClaimColumns, Base):
+    """A piece of due work (retention, and the feature issues' kinds), unique per (kind, team, key)."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[str] = mapped_column(TEAM)
+    key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("kind", "team_id", "key"),
+        Index(
+            "ix_jobs_due",
+            "due_at",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
+
+
+class WorkerBeat(Base):
+    """The last tick each process ran, for operators (`handoff status`) and the health check."""
+
+    __tablename__ = "worker_beats"
+
+    worker_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

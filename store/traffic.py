@@ -1,0 +1,200 @@
+"""Channel traffic as ingested: messages, edits, deletions and reactions; pruned by retention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from store.models import Message, MessageRevision, Reaction
+from store.slack_time import ts_to_datetime
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A message as Slack delivered it, reduced to what Handoff keeps."""
+
+    team_id: str
+    channel_id: str
+    ts: str
+    text: str
+    user_id: str | None = None
+    thread_ts: str | None = None
+    bot_id: str | None = None
+    subtype: str | None = None
+    is_bot: bool = False
+    is_system: bool = False
+
+
+def get_message(*, session: Session, team_id: str, channel_id: str, ts: str) -> Message | None:
+    """One ingested message."""
+    return session.execute(
+        select(Message).where(Message.team_id == team_id, Message.channel_id == channel_id, Message.ts == ts)
+    ).scalar_one_or_none()
+
+
+def record_message(*, session: Session, message: IncomingMessage, now: datetime) -> Message:
+    """Store a new message; a redelivery or a late original never overwrites a newer edit or deletion."""
+    existing = get_message(session=session, team_id=message.team_id, channel_id=message.channel_id, ts=message.ts)
+    if existing is not None:
+        return existing
+    row = Message(
+        team_id=message.team_id,
+        channel_id=message.channel_id,
+        ts=message.ts,
+        thread_ts=message.thread_ts,
+        user_id=message.user_id,
+        bot_id=message.bot_id,
+        subtype=message.subtype,
+        text=message.text,
+        is_bot=message.is_bot,
+        is_system=message.is_system,
+        posted_at=ts_to_datetime(message.ts),
+        ingested_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_edit(*, session: Session, message: IncomingMessage, edited_at: datetime, now: datetime) -> Message:
+    """Apply an edit, keeping the previous text as a revision; an older edit arriving late is ignored."""
+    row = get_message(session=session, team_id=message.team_id, channel_id=message.channel_id, ts=message.ts)
+    if row is None:
+        # The edit overtook its message (or the message predates Handoff): the edit is the truth.
+        row = record_message(session=session, message=message, now=now)
+        row.edited_at = edited_at
+        return row
+    if row.deleted_at is not None or (row.edited_at is not None and row.edited_at >= edited_at):
+        return row
+    if row.text != message.text:
+        session.add(
+            MessageRevision(
+                team_id=row.team_id,
+                channel_id=row.channel_id,
+                ts=row.ts,
+                text=row.text,
+                posted_at=row.posted_at,
+                replaced_at=edited_at,
+            )
+        )
+    row.text = message.text
+    row.edited_at = edited_at
+    if message.thread_ts is not None:
+        row.thread_ts = message.thread_ts
+    return row
+
+
+def record_deletion(*, session: Session, team_id: str, channel_id: str, ts: str, now: datetime) -> None:
+    """Mark a message deleted and forget its text; a tombstone stops a late original coming back."""
+    row = get_message(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
+    if row is None:
+        session.add(
+            Message(
+                team_id=team_id,
+                channel_id=channel_id,
+                ts=ts,
+                text="",
+                posted_at=ts_to_datetime(ts),
+                deleted_at=now,
+                ingested_at=now,
+            )
+        )
+        return
+    row.text = ""
+    row.deleted_at = now
+    session.execute(
+        delete(MessageRevision).where(
+            MessageRevision.team_id == team_id,
+            MessageRevision.channel_id == channel_id,
+            MessageRevision.ts == ts,
+        )
+    )
+
+
+def revisions(*, session: Session, team_id: str, channel_id: str, ts: str) -> list[MessageRevision]:
+    """Earlier texts of a message, oldest first."""
+    return list(
+        session.scalars(
+            select(MessageRevision)
+            .where(
+                MessageRevision.team_id == team_id,
+                MessageRevision.channel_id == channel_id,
+                MessageRevision.ts == ts,
+            )
+            .order_by(MessageRevision.replaced_at, MessageRevision.id)
+        )
+    )
+
+
+def thread_messages(*, session: Session, team_id: str, channel_id: str, thread_ts: str) -> list[Message]:
+    """A thread's root and replies in order, without deleted ones."""
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.team_id == team_id,
+                Message.channel_id == channel_id,
+                (Message.thread_ts == thread_ts) | (Message.ts == thread_ts),
+                Message.deleted_at.is_(None),
+            )
+            .order_by(Message.posted_at, Message.ts)
+        )
+    )
+
+
+def add_reaction(
+    *, session: Session, team_id: str, channel_id: str, ts: str, name: str, user_id: str, now: datetime
+) -> bool:
+    """Record a reaction; False when it was already recorded."""
+    key = (team_id, channel_id, ts, name, user_id)
+    if session.get(Reaction, key) is not None:
+        return False
+    session.add(
+        Reaction(
+            team_id=team_id,
+            channel_id=channel_id,
+            ts=ts,
+            name=name,
+            user_id=user_id,
+            posted_at=ts_to_datetime(ts),
+            added_at=now,
+        )
+    )
+    return True
+
+
+def remove_reaction(*, session: Session, team_id: str, channel_id: str, ts: str, name: str, user_id: str) -> bool:
+    """Forget a reaction; False when there was none."""
+    result = session.execute(
+        delete(Reaction).where(
+            Reaction.team_id == team_id,
+            Reaction.channel_id == channel_id,
+            Reaction.ts == ts,
+            Reaction.name == name,
+            Reaction.user_id == user_id,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def reactions_on(*, session: Session, team_id: str, channel_id: str, ts: str) -> list[Reaction]:
+    """Reactions on a message, earliest first."""
+    return list(
+        session.scalars(
+            select(Reaction)
+            .where(Reaction.team_id == team_id, Reaction.channel_id == channel_id, Reaction.ts == ts)
+            .order_by(Reaction.added_at, Reaction.user_id)
+        )
+    )
+
+
+def prune(*, session: Session, before: datetime) -> dict[str, int]:
+    """Delete traffic posted before `before` (all workspaces); returns counts per table."""
+    counts: dict[str, int] = {}
+    for name, model in (("messages", Message), ("revisions", MessageRevision), ("reactions", Reaction)):
+        result = session.execute(delete(model).where(model.posted_at < before))
+        counts[name] = int(result.rowcount)  # type: ignore[attr-defined]
+    return counts
