@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.deps import Deps
+from bot.executor import DrainableExecutor
 from bot.inbox_middleware import inbox_middleware
 from bot.surfaces import Surfaces
 from handlers import commands, events
@@ -24,12 +25,14 @@ class HandoffApp:
     bolt: App
     surfaces: Surfaces
     processors: dict[str, Processor]
+    executor: DrainableExecutor
 
 
 def create_app(deps: Deps) -> HandoffApp:
     """Build the Bolt app for single-workspace mode (SLACK_BOT_TOKEN)."""
     settings = deps.settings
     client = deps.slack.for_team(None)
+    executor = DrainableExecutor()
     bolt = App(
         signing_secret=settings.slack_signing_secret or "",
         # The token comes with the client, which points at SLACK_API_URL.
@@ -39,6 +42,7 @@ def create_app(deps: Deps) -> HandoffApp:
         token_verification_enabled=False,
         process_before_response=False,
         logger=logging.getLogger("slack_bolt"),
+        listener_executor=executor,
     )
     surfaces = Surfaces(bolt)
     bolt.use(inbox_middleware(deps))
@@ -52,7 +56,7 @@ def create_app(deps: Deps) -> HandoffApp:
     processors = events.event_processors(surfaces)
     events.register(surfaces, processors)
     bolt.error(_on_error)
-    return HandoffApp(bolt=bolt, surfaces=surfaces, processors=processors)
+    return HandoffApp(bolt=bolt, surfaces=surfaces, processors=processors, executor=executor)
 
 
 def _on_error(error: Exception, body: dict[str, Any], respond: Any, logger: logging.Logger) -> None:

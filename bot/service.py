@@ -15,6 +15,8 @@ from bot.tick import TickReport, run_tick
 
 logger = logging.getLogger(__name__)
 
+SHUTDOWN_DRAIN_SECONDS = 10
+
 
 def _check_schema(database_url: str) -> None:
     pending = pending_revision(database_url)
@@ -57,11 +59,17 @@ def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_ti
 
     from bot.server import SlackASGI
 
+    def on_shutdown() -> None:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        # Let acknowledged events finish; whatever is cut off is replayed from the inbox.
+        handoff.executor.drain(timeout=SHUTDOWN_DRAIN_SECONDS)
+
     asgi = SlackASGI(
         app=handoff.bolt,
         engine=deps.engine,
         on_startup=scheduler.start if scheduler is not None else None,
-        on_shutdown=(lambda: scheduler.shutdown(wait=False)) if scheduler is not None else None,
+        on_shutdown=on_shutdown,
     )
     logger.info("Handoff listening on http://%s:%d/slack/events (worker %s)", host, port, deps.worker_id)
     uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="on")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 
@@ -14,7 +14,10 @@ def ts_to_datetime(ts: str) -> datetime:
         raise ValueError(f"not a Slack ts: {ts!r}") from None
     if not seconds.is_finite() or seconds < 0:
         raise ValueError(f"not a Slack ts: {ts!r}")
-    return datetime.fromtimestamp(float(seconds), UTC)
+    whole = int(seconds)
+    # Decimal arithmetic keeps the microseconds exact, where a float would round them.
+    micros = int(((seconds - whole) * 1_000_000).to_integral_value())
+    return datetime.fromtimestamp(whole, UTC) + timedelta(microseconds=micros)
 
 
 def datetime_to_ts(instant: datetime) -> str:

@@ -1,0 +1,110 @@
+"""Fixtures: every DB test runs on SQLite, and on PostgreSQL when HANDOFF_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import HandoffApp, create_app
+from bot.clock import FixedClock
+from bot.db import build_engine, build_session_factory
+from bot.deps import Deps
+from bot.server import SlackASGI
+from bot.slack_client import SingleWorkspaceClients, build_web_client
+from tests.db import MigratedTemplate, postgres_admin_url, postgres_template, sqlite_template
+from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.slack_api import FakeSlack
+from tests.support import BOT_TOKEN, BOT_USER_ID, TEAM_ID, LiveServer, make_settings, start_live_server
+
+# A Monday morning in Europe: most tests start here and move the clock explicitly.
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def db_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplate]:
+    """One migrated database per backend for the whole session."""
+    if request.param == "sqlite":
+        yield sqlite_template(tmp_path_factory.mktemp("sqlite"))
+        return
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        pytest.skip("PostgreSQL tests need HANDOFF_TEST_POSTGRES_URL")
+    template = postgres_template(admin_url)
+    yield template
+    template.drop()
+
+
+@pytest.fixture
+def backend(db_template: MigratedTemplate) -> str:
+    """'sqlite' or 'postgres'."""
+    return db_template.backend
+
+
+@pytest.fixture
+def database_url(db_template: MigratedTemplate, tmp_path: Path) -> str:
+    """A clean, migrated database for this test."""
+    return db_template.fresh_url(tmp_path)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """The fake Slack Web API with one workspace, its bot, and no other world yet."""
+    fake = FakeSlack()
+    fake.add_team(TEAM_ID, name="Acme", bot_token=BOT_TOKEN, bot_user_id=BOT_USER_ID)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """The fake OpenAI-compatible endpoint."""
+    fake = FakeOpenAI()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def deps(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterator[Deps]:
+    """The collaborators of one process, on this test's database and the fake Slack."""
+    settings = make_settings(database_url=database_url, slack_api_url=fake_slack.url)
+    engine = build_engine(settings.database_url)
+    yield Deps(
+        settings=settings,
+        engine=engine,
+        session_factory=build_session_factory(engine),
+        clock=clock,
+        slack=SingleWorkspaceClients(build_web_client(settings)),
+        worker_id="worker-a",
+    )
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(deps: Deps) -> sessionmaker[Session]:
+    return deps.session_factory
+
+
+@pytest.fixture
+def handoff(deps: Deps) -> Iterator[HandoffApp]:
+    app = create_app(deps)
+    yield app
+    app.executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def live(handoff: HandoffApp, deps: Deps) -> Iterator[LiveServer]:
+    """The real app over real HTTP."""
+    server = start_live_server(handoff, SlackASGI(app=handoff.bolt, engine=deps.engine))
+    yield server
+    server.stop()

@@ -1,0 +1,126 @@
+"""Helpers shared by the tests: settings, signed Slack requests, event payloads, a live server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import HandoffApp
+from bot.server import SlackASGI
+from bot.settings import Settings
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test"
+TEAM_ID = "T0001"
+BOT_USER_ID = "UBOT"
+
+
+def make_settings(*, database_url: str, slack_api_url: str, **overrides: Any) -> Settings:
+    """Settings as the environment would give them, without reading the real environment or .env."""
+    values: dict[str, Any] = {
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": slack_api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 signature headers for `body`; the timestamp is now unless given (Bolt checks ±5 min)."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+
+
+def event_body(
+    event: dict[str, Any], *, team_id: str = TEAM_ID, event_id: str | None = None, enterprise_id: str | None = None
+) -> dict[str, Any]:
+    """An Events API event_callback envelope around `event`."""
+    return {
+        "token": "legacy",
+        "team_id": team_id,
+        "enterprise_id": enterprise_id,
+        "api_app_id": "A0001",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(float(event.get("event_ts") or event.get("ts") or 1_700_000_000)),
+        "authorizations": [
+            {"enterprise_id": enterprise_id, "team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True}
+        ],
+        "is_ext_shared_channel": False,
+    }
+
+
+def command_form(command: str, text: str = "", *, user_id: str = "U1", channel_id: str = "C1") -> str:
+    """A slash command request body, form-encoded as Slack sends it."""
+    return urllib.parse.urlencode(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "team_domain": "acme",
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": "someone",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0001",
+            "response_url": "http://127.0.0.1:9/commands/response",
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
+@dataclass
+class LiveServer:
+    """The real ASGI app under uvicorn on a free loopback port, in a background thread."""
+
+    handoff: HandoffApp
+    server: uvicorn.Server
+    thread: threading.Thread
+    base_url: str
+
+    def post_event(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> httpx.Response:
+        """POST a signed event and return Slack's view of the answer (the ack)."""
+        raw = json.dumps(body)
+        merged = {"Content-Type": "application/json", **signed_headers(raw), **(headers or {})}
+        return httpx.post(f"{self.base_url}/slack/events", content=raw, headers=merged, timeout=10)
+
+    def post_form(self, form: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
+        """POST a signed form body (slash commands, interactivity)."""
+        merged = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(form), **(headers or {})}
+        return httpx.post(f"{self.base_url}/slack/events", content=form, headers=merged, timeout=10)
+
+    def settle(self) -> None:
+        """Wait until the work that follows each acknowledgement has finished."""
+        assert self.handoff.executor.drain(timeout=30), "listeners did not finish"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+def start_live_server(handoff: HandoffApp, asgi: SlackASGI) -> LiveServer:
+    """Serve `asgi` on a socket bound before the thread starts, so requests queue instead of racing startup."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(asgi, lifespan="on", log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    return LiveServer(handoff=handoff, server=server, thread=thread, base_url=f"http://127.0.0.1:{port}")
