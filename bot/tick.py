@@ -37,10 +37,11 @@ class TickReport:
     counts: dict[str, int] = field(default_factory=dict)
 
     def add(self, name: str, value: int) -> None:
-        self.counts[name] = self.counts.get(name, 0) + value
+        if value:
+            self.counts[name] = self.counts.get(name, 0) + value
 
     def summary(self) -> str:
-        done = ", ".join(f"{name}={value}" for name, value in sorted(self.counts.items()) if value)
+        done = ", ".join(f"{name}={value}" for name, value in sorted(self.counts.items()))
         return f"tick at {self.now.isoformat()}: {done or 'nothing due'}"
 
 

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Channel, ChannelMember
+from store.upsert import insert_ignore, upsert
 
 
 @dataclass(frozen=True)
@@ -31,24 +32,28 @@ def get_channel(*, session: Session, team_id: str, channel_id: str) -> Channel |
     return session.get(Channel, (team_id, channel_id))
 
 
-def save_channel(*, session: Session, info: ChannelInfo, now: datetime) -> Channel:
-    """Create or refresh a channel from Slack's description of it."""
-    row = get_channel(session=session, team_id=info.team_id, channel_id=info.channel_id)
-    if row is None:
-        row = Channel(team_id=info.team_id, channel_id=info.channel_id)
-        session.add(row)
-    row.name = info.name
-    # A channel never becomes less private through an event we might have missed, so a
-    # conversion to private always wins.
-    row.is_private = info.is_private or info.is_im or info.is_mpim
-    row.is_im = info.is_im
-    row.is_mpim = info.is_mpim
-    row.is_archived = info.is_archived
-    row.is_ext_shared = info.is_ext_shared
-    row.is_member = True
-    row.updated_at = now
-    session.flush()
-    return row
+def save_channel(*, session: Session, info: ChannelInfo, now: datetime) -> None:
+    """Create or refresh a channel from Slack's description of it (safe against a concurrent writer)."""
+    values = {
+        "team_id": info.team_id,
+        "channel_id": info.channel_id,
+        "name": info.name,
+        # Direct messages are as private as a private channel: only their members may see them.
+        "is_private": info.is_private or info.is_im or info.is_mpim,
+        "is_im": info.is_im,
+        "is_mpim": info.is_mpim,
+        "is_archived": info.is_archived,
+        "is_ext_shared": info.is_ext_shared,
+        "is_member": True,
+        "updated_at": now,
+    }
+    upsert(
+        session=session,
+        model=Channel,
+        values=values,
+        key=["team_id", "channel_id"],
+        update=[name for name in values if name not in {"team_id", "channel_id"}],
+    )
 
 
 def update_channel(*, session: Session, team_id: str, channel_id: str, now: datetime, **fields: object) -> bool:
@@ -75,22 +80,23 @@ def replace_members(*, session: Session, team_id: str, channel_id: str, user_ids
                 ChannelMember.user_id.in_(gone),
             )
         )
-    session.add_all(
-        ChannelMember(team_id=team_id, channel_id=channel_id, user_id=user_id, joined_at=now)
-        for user_id in sorted(wanted - current)
+    for user_id in sorted(wanted - current):
+        add_member(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id, now=now)
+    session.execute(
+        update(Channel)
+        .where(Channel.team_id == team_id, Channel.channel_id == channel_id)
+        .values(members_synced_at=now)
     )
-    row = get_channel(session=session, team_id=team_id, channel_id=channel_id)
-    if row is not None:
-        row.members_synced_at = now
-    session.flush()
 
 
 def add_member(*, session: Session, team_id: str, channel_id: str, user_id: str, now: datetime) -> bool:
     """Record that someone joined; False when they were already a member."""
-    if session.get(ChannelMember, (team_id, channel_id, user_id)) is not None:
-        return False
-    session.add(ChannelMember(team_id=team_id, channel_id=channel_id, user_id=user_id, joined_at=now))
-    return True
+    return insert_ignore(
+        session=session,
+        model=ChannelMember,
+        values={"team_id": team_id, "channel_id": channel_id, "user_id": user_id, "joined_at": now},
+        key=["team_id", "channel_id", "user_id"],
+    )
 
 
 def remove_member(*, session: Session, team_id: str, channel_id: str, user_id: str) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from store.models import Person
+from store.upsert import upsert
 
 
 @dataclass(frozen=True)
@@ -32,21 +33,13 @@ def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None
     return session.get(Person, (team_id, user_id))
 
 
-def save_profile(*, session: Session, profile: Profile, now: datetime) -> Person:
-    """Create or refresh a person from their Slack profile."""
-    row = get_person(session=session, team_id=profile.team_id, user_id=profile.user_id)
-    if row is None:
-        row = Person(team_id=profile.team_id, user_id=profile.user_id)
-        session.add(row)
-    row.name = profile.name
-    row.real_name = profile.real_name
-    row.display_name = profile.display_name
-    row.tz = profile.tz
-    row.tz_offset = profile.tz_offset
-    row.is_bot = profile.is_bot
-    row.is_admin = profile.is_admin
-    row.is_owner = profile.is_owner
-    row.deleted = profile.deleted
-    row.updated_at = now
-    session.flush()
-    return row
+def save_profile(*, session: Session, profile: Profile, now: datetime) -> None:
+    """Create or refresh a person from their Slack profile (safe against a concurrent writer)."""
+    values = {**asdict(profile), "updated_at": now}
+    upsert(
+        session=session,
+        model=Person,
+        values=values,
+        key=["team_id", "user_id"],
+        update=[name for name in values if name not in {"team_id", "user_id"}],
+    )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Message, MessageRevision, Reaction
 from store.slack_time import ts_to_datetime
+from store.upsert import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -37,25 +38,17 @@ def get_message(*, session: Session, team_id: str, channel_id: str, ts: str) -> 
 
 def record_message(*, session: Session, message: IncomingMessage, now: datetime) -> Message:
     """Store a new message; a redelivery or a late original never overwrites a newer edit or deletion."""
-    existing = get_message(session=session, team_id=message.team_id, channel_id=message.channel_id, ts=message.ts)
-    if existing is not None:
-        return existing
-    row = Message(
-        team_id=message.team_id,
-        channel_id=message.channel_id,
-        ts=message.ts,
-        thread_ts=message.thread_ts,
-        user_id=message.user_id,
-        bot_id=message.bot_id,
-        subtype=message.subtype,
-        text=message.text,
-        is_bot=message.is_bot,
-        is_system=message.is_system,
-        posted_at=ts_to_datetime(message.ts),
-        ingested_at=now,
+    insert_ignore(
+        session=session,
+        model=Message,
+        values={**asdict(message), "posted_at": ts_to_datetime(message.ts), "ingested_at": now},
+        key=["team_id", "channel_id", "ts"],
     )
-    session.add(row)
-    session.flush()
+    row = session.scalars(
+        select(Message)
+        .where(Message.team_id == message.team_id, Message.channel_id == message.channel_id, Message.ts == message.ts)
+        .execution_options(populate_existing=True)
+    ).one()
     return row
 
 
@@ -89,22 +82,25 @@ def record_edit(*, session: Session, message: IncomingMessage, edited_at: dateti
 
 def record_deletion(*, session: Session, team_id: str, channel_id: str, ts: str, now: datetime) -> None:
     """Mark a message deleted and forget its text; a tombstone stops a late original coming back."""
-    row = get_message(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
-    if row is None:
-        session.add(
-            Message(
-                team_id=team_id,
-                channel_id=channel_id,
-                ts=ts,
-                text="",
-                posted_at=ts_to_datetime(ts),
-                deleted_at=now,
-                ingested_at=now,
-            )
-        )
-        return
-    row.text = ""
-    row.deleted_at = now
+    insert_ignore(
+        session=session,
+        model=Message,
+        values={
+            "team_id": team_id,
+            "channel_id": channel_id,
+            "ts": ts,
+            "text": "",
+            "posted_at": ts_to_datetime(ts),
+            "deleted_at": now,
+            "ingested_at": now,
+        },
+        key=["team_id", "channel_id", "ts"],
+    )
+    session.execute(
+        update(Message)
+        .where(Message.team_id == team_id, Message.channel_id == channel_id, Message.ts == ts)
+        .values(text="", deleted_at=func.coalesce(Message.deleted_at, now))
+    )
     session.execute(
         delete(MessageRevision).where(
             MessageRevision.team_id == team_id,
@@ -149,21 +145,20 @@ def add_reaction(
     *, session: Session, team_id: str, channel_id: str, ts: str, name: str, user_id: str, now: datetime
 ) -> bool:
     """Record a reaction; False when it was already recorded."""
-    key = (team_id, channel_id, ts, name, user_id)
-    if session.get(Reaction, key) is not None:
-        return False
-    session.add(
-        Reaction(
-            team_id=team_id,
-            channel_id=channel_id,
-            ts=ts,
-            name=name,
-            user_id=user_id,
-            posted_at=ts_to_datetime(ts),
-            added_at=now,
-        )
+    return insert_ignore(
+        session=session,
+        model=Reaction,
+        values={
+            "team_id": team_id,
+            "channel_id": channel_id,
+            "ts": ts,
+            "name": name,
+            "user_id": user_id,
+            "posted_at": ts_to_datetime(ts),
+            "added_at": now,
+        },
+        key=["team_id", "channel_id", "ts", "name", "user_id"],
     )
-    return True
 
 
 def remove_reaction(*, session: Session, team_id: str, channel_id: str, ts: str, name: str, user_id: str) -> bool:

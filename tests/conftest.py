@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,9 @@ from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.support import BOT_TOKEN, BOT_USER_ID, TEAM_ID, LiveServer, make_settings, start_live_server
 
+# CI sets this: then a run where no PostgreSQL test passed is a failed run.
+REQUIRE_POSTGRES_ENV = "HANDOFF_REQUIRE_POSTGRES"
+
 # A Monday morning in Europe: most tests start here and move the clock explicitly.
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -32,6 +36,8 @@ def db_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         return
     admin_url = postgres_admin_url()
     if admin_url is None:
+        if os.environ.get(REQUIRE_POSTGRES_ENV):
+            pytest.fail(f"{REQUIRE_POSTGRES_ENV} is set but HANDOFF_TEST_POSTGRES_URL is not")
         pytest.skip("PostgreSQL tests need HANDOFF_TEST_POSTGRES_URL")
     template = postgres_template(admin_url)
     yield template
@@ -108,3 +114,18 @@ def live(handoff: HandoffApp, deps: Deps) -> Iterator[LiveServer]:
     server = start_live_server(handoff, SlackASGI(app=handoff.bolt, engine=deps.engine))
     yield server
     server.stop()
+
+
+_postgres_passed: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    params = report.nodeid.partition("[")[2]
+    if report.when == "call" and report.passed and "postgres" in params.rstrip("]").split("-"):
+        _postgres_passed.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get(REQUIRE_POSTGRES_ENV) and not _postgres_passed and exitstatus == 0:
+        session.exitstatus = 1
+        print(f"\n{REQUIRE_POSTGRES_ENV} is set but no PostgreSQL test passed")  # noqa: T201

@@ -1,0 +1,168 @@
+"""The `handoff` console script as an operator runs it: real processes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, func, pool, select
+
+from store.models import InboxEvent, Message
+from tests.fakes.slack_api import FakeSlack
+from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, event_body, signed_headers
+
+HANDOFF = shutil.which("handoff") or str(Path(sys.executable).with_name("handoff"))
+
+
+def _env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HANDOFF_", "OPENAI_", "DATABASE_"))}
+    env.update(values)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([HANDOFF, *args], check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_migrate_then_tick_twice_at_the_same_instant(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    env = _env(DATABASE_URL=f"sqlite:///{tmp_path / 'h.db'}", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake_slack.url)
+    migrated = _run(["migrate"], env, tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "up to date" in migrated.stdout
+    first = _run(["tick", "--now", "2026-03-29T07:00:00+02:00"], env, tmp_path)
+    second = _run(["tick", "--now", "2026-03-29T07:00:00+02:00"], env, tmp_path)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "tick at 2026-03-29T05:00:00+00:00: retention_runs=1" in first.stdout
+    assert "tick at 2026-03-29T05:00:00+00:00: nothing due" in second.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env_values", "expected"),
+    [
+        (["tick"], {}, "SLACK_BOT_TOKEN is not set"),
+        (["serve"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
+        (["serve", "--socket-mode"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN is not set"),
+        (["migrate"], {"HANDOFF_TRAFFIC_RETENTION_DAYS": "lots"}, "HANDOFF_TRAFFIC_RETENTION_DAYS is invalid"),
+        (["migrate"], {"DATABASE_URL": "mysql://x"}, "DATABASE_URL is invalid"),
+        (["tick"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "run `handoff migrate` first"),
+    ],
+)
+def test_configuration_mistakes_are_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], env_values: dict[str, str], expected: str
+) -> None:
+    env = _env(**{"DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}", **env_values})
+    result = _run(args, env, tmp_path)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.startswith("handoff:")]) == 1
+
+
+def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = _run(["migrate"], _env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none"), tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("handoff: cannot use the database at DATABASE_URL")
+    assert "Traceback" not in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    base: str
+    process: subprocess.Popen[str]
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def served(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Served]:
+    """`handoff serve` as a real process on the test's (already migrated) database."""
+    port = _free_port()
+    env = _env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.url,
+    )
+    process = subprocess.Popen(
+        [HANDOFF, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served = Served(base=f"http://127.0.0.1:{port}", process=process)
+    deadline = time.monotonic() + 30
+    while True:  # readiness of a separate process: poll its health endpoint
+        try:
+            if httpx.get(f"{served.base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            served.stop()
+            pytest.fail(f"handoff serve did not come up: {process.communicate(timeout=5)[0]}")
+        time.sleep(0.05)
+    yield served
+    served.stop()
+    if served.process.stdout is not None:
+        served.process.stdout.close()
+
+
+def _post_message(served: Served, ts: str) -> httpx.Response:
+    body = json.dumps(event_body({"type": "message", "channel": "C1", "user": "U1", "text": "deploy done", "ts": ts}))
+    return httpx.post(
+        f"{served.base}/slack/events",
+        content=body,
+        headers={"Content-Type": "application/json", **signed_headers(body)},
+    )
+
+
+def _count(database_url: str, model: type[object]) -> int:
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        count = int(connection.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+    engine.dispose()
+    return count
+
+
+def test_serve_acknowledges_a_signed_event_only_once_it_is_stored(
+    served: Served, fake_slack: FakeSlack, database_url: str
+) -> None:
+    fake_slack.add_user(TEAM_ID, "U1", name="ana")
+    fake_slack.add_channel(TEAM_ID, "C1", name="general", members=["UBOT", "U1"])
+    assert _post_message(served, "1772434800.000100").status_code == 200
+    # The ack came after the inbox write: the event is durable whatever happens next.
+    assert _count(database_url, InboxEvent) == 1
+
+
+def test_serve_stops_on_sigterm_with_acknowledged_work_finished(
+    served: Served, fake_slack: FakeSlack, database_url: str
+) -> None:
+    fake_slack.add_user(TEAM_ID, "U1", name="ana")
+    fake_slack.add_channel(TEAM_ID, "C1", name="general", members=["UBOT", "U1"])
+    assert _post_message(served, "1772434800.000200").status_code == 200
+    # uvicorn shuts down gracefully, then re-raises the signal so the exit status tells it was stopped.
+    assert served.stop() in {0, -signal.SIGTERM}
+    assert "Traceback" not in (served.process.stdout.read() if served.process.stdout else "")
+    assert _count(database_url, Message) == 1

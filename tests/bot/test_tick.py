@@ -1,0 +1,179 @@
+"""The tick: finishes what crashed workers left, retries what failed, prunes, and is idempotent."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import HandoffApp, create_app
+from bot.clock import FixedClock
+from bot.db import build_engine, build_session_factory
+from bot.deps import Deps
+from bot.tick import run_tick
+from ingest.runner import MAX_ATTEMPTS, backoff
+from store import inbox, traffic
+from store.models import InboxEvent, Message, WorkerBeat
+from store.slack_time import datetime_to_ts
+from store.traffic import IncomingMessage
+from tests.conftest import START
+from tests.fakes.slack_api import FakeSlack
+from tests.support import TEAM_ID, event_body
+
+
+def _world(fake_slack: FakeSlack) -> None:
+    fake_slack.add_user(TEAM_ID, "U1", name="ana")
+    fake_slack.add_channel(TEAM_ID, "C1", name="general", members=["U1", "UBOT"])
+
+
+def _abandoned_event(factory: sessionmaker[Session], text: str, *, minutes_ago: int = 10, second: int = 0) -> str:
+    """An event a worker stored and acknowledged, then died before processing."""
+    ts = datetime_to_ts(START - timedelta(minutes=minutes_ago, seconds=second))
+    body = event_body({"type": "message", "channel": "C1", "user": "U1", "text": text, "ts": ts})
+    with factory.begin() as session:
+        inbox.record_event(
+            session=session,
+            event_id=body["event_id"],
+            team_id=TEAM_ID,
+            event_type="message",
+            body=json.dumps(body),
+            now=START - timedelta(minutes=minutes_ago),
+            owner="dead-worker",
+        )
+    return ts
+
+
+def _count(factory: sessionmaker[Session], model: type[Any]) -> int:
+    with factory() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_the_tick_finishes_events_a_crashed_worker_acknowledged(
+    deps: Deps, handoff: HandoffApp, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    ts = _abandoned_event(session_factory, "we agreed on Friday")
+    report = run_tick(deps, handoff.processors)
+    assert report.counts["events_done"] == 1
+    with session_factory() as session:
+        message = traffic.get_message(session=session, team_id=TEAM_ID, channel_id="C1", ts=ts)
+        assert message is not None and message.text == "we agreed on Friday"
+        assert session.scalars(select(InboxEvent)).one().done_at == START
+
+
+def test_a_fresh_event_still_leased_to_its_receiver_is_left_alone(
+    deps: Deps, handoff: HandoffApp, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    _abandoned_event(session_factory, "in flight", minutes_ago=1)
+    assert "events_done" not in run_tick(deps, handoff.processors).counts
+    assert _count(session_factory, Message) == 0
+
+
+def test_ticking_twice_at_the_same_instant_does_nothing_new(
+    deps: Deps, handoff: HandoffApp, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    _abandoned_event(session_factory, "one")
+    first = run_tick(deps, handoff.processors)
+    calls_after_first = len(fake_slack.calls)
+    second = run_tick(deps, handoff.processors)
+    assert first.counts == {"events_done": 1, "retention_runs": 1}
+    assert second.counts == {}
+    assert len(fake_slack.calls) == calls_after_first
+    assert "nothing due" in second.summary()
+
+
+def test_a_failing_event_is_retried_with_backoff_then_given_up(
+    deps: Deps, handoff: HandoffApp, fake_slack: FakeSlack, session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
+    _world(fake_slack)
+    _abandoned_event(session_factory, "slack is down")
+    fake_slack.fail_next("conversations.info", status=500, times=MAX_ATTEMPTS + 5)
+    for attempt in range(2, MAX_ATTEMPTS + 1):
+        report = run_tick(deps, handoff.processors)
+        expected = "events_gave_up" if attempt == MAX_ATTEMPTS else "events_retry"
+        assert report.counts.get(expected) == 1, (attempt, report.counts)
+        with session_factory() as session:
+            row = session.scalars(select(InboxEvent)).one()
+        if attempt < MAX_ATTEMPTS:
+            assert row.due_at == clock.now() + backoff(attempt)
+            # Nothing is retried before its time: no hot loop against a failing Slack.
+            assert run_tick(deps, handoff.processors).counts.get("events_retry") is None
+            clock.advance(seconds=backoff(attempt).total_seconds())
+    assert row.done_at is not None and row.last_error is not None and "gave up" in row.last_error
+    assert len(fake_slack.calls_to("conversations.info")) == MAX_ATTEMPTS - 1
+
+
+def test_the_tick_prunes_old_traffic_once_a_day(
+    deps: Deps, handoff: HandoffApp, session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
+    old, recent = datetime_to_ts(START - timedelta(days=20)), datetime_to_ts(START - timedelta(days=2))
+    with session_factory.begin() as session:
+        for ts in (old, recent):
+            traffic.record_message(
+                session=session,
+                message=IncomingMessage(team_id=TEAM_ID, channel_id="C1", ts=ts, text="x", user_id="U1"),
+                now=START,
+            )
+    assert run_tick(deps, handoff.processors).counts["pruned_messages"] == 1
+    with session_factory() as session:
+        assert [m.ts for m in session.scalars(select(Message))] == [recent]
+    # Same day: retention does not run again; the next day it does.
+    assert "retention_runs" not in run_tick(deps, handoff.processors).counts
+    clock.advance(days=1)
+    assert run_tick(deps, handoff.processors).counts["retention_runs"] == 1
+
+
+def test_each_tick_records_the_workers_beat(
+    deps: Deps, handoff: HandoffApp, session_factory: sessionmaker[Session]
+) -> None:
+    run_tick(deps, handoff.processors)
+    with session_factory() as session:
+        beat = session.get(WorkerBeat, deps.worker_id)
+        assert beat is not None and beat.last_tick_at == START
+
+
+def test_concurrent_ticks_on_separate_workers_process_each_event_once(
+    deps: Deps, fake_slack: FakeSlack, database_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    for index in range(60):
+        _abandoned_event(session_factory, f"message {index:02d}", second=index)
+    workers: list[Deps] = []
+    for name in ("w1", "w2", "w3"):
+        engine = build_engine(database_url)
+        workers.append(
+            Deps(
+                settings=deps.settings,
+                engine=engine,
+                session_factory=build_session_factory(engine),
+                clock=FixedClock(START),
+                slack=deps.slack,
+                worker_id=name,
+            )
+        )
+    apps = [create_app(worker) for worker in workers]
+    barrier = threading.Barrier(len(workers))
+    done: dict[str, int] = {}
+
+    def tick(index: int) -> None:
+        barrier.wait()
+        done[workers[index].worker_id] = run_tick(workers[index], apps[index].processors).counts.get("events_done", 0)
+
+    threads = [threading.Thread(target=tick, args=(i,)) for i in range(len(workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(done.values()) == 60
+    assert _count(session_factory, Message) == 60
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).where(InboxEvent.done_at.is_(None))) == 0
+    for worker, app in zip(workers, apps, strict=True):
+        app.executor.shutdown()
+        worker.engine.dispose()
