@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 
 from bot.deps import Deps
 from bot.executor import DrainableExecutor
-from bot.inbox_middleware import inbox_middleware
+from bot.inbox_middleware import InboxMiddleware
+from bot.inbox_writer import InboxWriter
 from bot.surfaces import Surfaces
 from handlers import commands, events
 from ingest.runner import Processor
@@ -20,43 +22,63 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class HandoffApp:
-    """The Bolt app, what it registered, and the event processors the tick replays through."""
+    """The Bolt app, what it registered, and the event processors the event worker runs."""
 
     bolt: App
     surfaces: Surfaces
     processors: dict[str, Processor]
     executor: DrainableExecutor
+    inbox_writer: InboxWriter
+
+    def close(self) -> None:
+        """Let in-flight listeners finish and release the inbox writer's connection."""
+        self.executor.shutdown(wait=True)
+        self.inbox_writer.close()
 
 
-def create_app(deps: Deps) -> HandoffApp:
-    """Build the Bolt app for single-workspace mode (SLACK_BOT_TOKEN)."""
+class _QuietTokenWarning(logging.Filter):
+    # Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the client
+    # we pass (the one on SLACK_API_URL) wins; that is the intent, not a problem.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) -> HandoffApp:
+    """Build the Bolt app for single-workspace mode (SLACK_BOT_TOKEN).
+
+    `notify_events` is called after each new event is stored: `serve` passes a wake-up for its
+    event worker process.
+    """
     settings = deps.settings
-    client = deps.slack.for_team(None)
     executor = DrainableExecutor()
+    bolt_logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _QuietTokenWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_QuietTokenWarning())
     bolt = App(
         signing_secret=settings.slack_signing_secret or "",
         # The token comes with the client, which points at SLACK_API_URL.
-        client=client,
+        client=deps.slack.for_team(None),
         # The token is checked with auth.test on the first request instead, so that starting up
         # does not depend on Slack being reachable.
         token_verification_enabled=False,
         process_before_response=False,
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_logger,
         listener_executor=executor,
     )
     surfaces = Surfaces(bolt)
-    bolt.use(inbox_middleware(deps))
-
-    @bolt.middleware
-    def expose_surfaces(context: dict[str, Any], next: Any) -> BoltResponse:
-        context["surfaces"] = surfaces
-        return next()  # type: ignore[no-any-return]
-
     commands.register(surfaces)
     processors = events.event_processors(surfaces)
     events.register(surfaces, processors)
+    inbox_writer = InboxWriter(engine=deps.engine, clock=deps.clock, notify=notify_events)
+    bolt.use(
+        InboxMiddleware(
+            context={"deps": deps, "surfaces": surfaces},
+            handled=frozenset(surfaces.events),
+            writer=inbox_writer,
+        )
+    )
     bolt.error(_on_error)
-    return HandoffApp(bolt=bolt, surfaces=surfaces, processors=processors, executor=executor)
+    return HandoffApp(bolt=bolt, surfaces=surfaces, processors=processors, executor=executor, inbox_writer=inbox_writer)
 
 
 def _on_error(error: Exception, body: dict[str, Any], respond: Any, logger: logging.Logger) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -9,16 +10,24 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.sqlite_writer import connection_class
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_OPTION = "handoff_read_only"
 
 
 def build_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create the engine for `url`: SQLite in WAL mode with a busy timeout, or PostgreSQL via psycopg 3."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        path = parsed.database if parsed.database not in (None, "", ":memory:") else None
         engine = create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                "check_same_thread": False,
+                "factory": connection_class(os.path.abspath(path) if path else None),
+            },
             pool_size=pool_size,
             max_overflow=10,
         )
@@ -38,26 +47,50 @@ def _configure_sqlite(engine: Engine) -> None:
         # NORMAL is durable against process crashes in WAL mode (fsync at checkpoint only).
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # An automatic checkpoint runs inside the COMMIT that crosses the threshold, so it would
+        # hold the writer lock while it copies pages and fsyncs. `checkpoint` runs it outside.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            # A snapshot for reading; WAL readers never wait for writers.
+            connection.exec_driver_sql("BEGIN")
+            return
         # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
-        # writer got in between, and busy_timeout cannot help it. Taking the write lock up front
-        # makes every transaction one writer transaction, queued by busy_timeout instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # writer got in between, and busy_timeout cannot help it. So every other transaction is a
+        # writer from its first statement, queued through the writer lock (see bot.sqlite_writer).
+        connection.connection.dbapi_connection.begin_write()
 
 
 def build_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """The session factory everything else receives; open units of work with `factory.begin()`."""
+    """The session factory for units of work (`with factory.begin() as session:`)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def build_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read: on SQLite they take a snapshot and never queue behind writers."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False)
+
+
+def checkpoint(engine: Engine) -> None:
+    """Fold SQLite's write-ahead log back into the database without holding up writers.
+
+    PASSIVE copies what it can without waiting for readers or writers; the event worker runs it
+    after each batch and the tick every minute, so the log stays small.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def ping(engine: Engine) -> bool:
     """True when the database answers a trivial query."""
     try:
-        with engine.connect() as connection:
+        with engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return False

@@ -19,6 +19,8 @@ class Deps:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    # For reads outside a unit of work: on SQLite these never queue behind writers.
+    read_session_factory: sessionmaker[Session]
     clock: Clock
     slack: SlackClients
     # Names this process in leases and worker beats: host, pid and a random suffix.

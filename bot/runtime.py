@@ -7,7 +7,7 @@ import secrets
 import socket
 
 from bot.clock import Clock, SystemClock
-from bot.db import build_engine, build_session_factory
+from bot.db import build_engine, build_read_session_factory, build_session_factory
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack_client import SingleWorkspaceClients, build_web_client
@@ -25,6 +25,7 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, worker_id: str
         settings=settings,
         engine=engine,
         session_factory=build_session_factory(engine),
+        read_session_factory=build_read_session_factory(engine),
         clock=clock or SystemClock(),
         slack=SingleWorkspaceClients(build_web_client(settings)),
         worker_id=worker_id or worker_name(),

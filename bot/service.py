@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.app import create_app
 from bot.clock import FixedClock
+from bot.event_worker import EventWorker
 from bot.migrate import pending_revision
 from bot.runtime import build_deps
 from bot.scheduler import build_scheduler
@@ -30,47 +31,56 @@ def tick_once(settings: Settings, *, now: datetime | None) -> TickReport:
     """Run the tick once at `now` (default: the wall clock) and return what it did."""
     _check_schema(settings.database_url)
     deps = build_deps(settings, clock=FixedClock(now) if now is not None else None)
+    handoff = create_app(deps)
     try:
-        handoff = create_app(deps)
         return run_tick(deps, handoff.processors)
     finally:
+        handoff.close()
         deps.engine.dispose()
 
 
 def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_tick_job: bool) -> int:
-    """Serve Slack until stopped, ticking every minute."""
+    """Serve Slack until stopped: the HTTP front (or Socket Mode), the event worker, the minute tick."""
     _check_schema(settings.database_url)
     deps = build_deps(settings)
-    handoff = create_app(deps)
-    scheduler = build_scheduler(lambda: run_tick(deps, handoff.processors)) if run_tick_job else None
+    worker = EventWorker(settings, deps.worker_id)
+    handoff = create_app(deps, notify_events=worker.notify)
+
+    def tick() -> None:
+        worker.ensure_running()
+        run_tick(deps, handoff.processors)
+
+    scheduler = build_scheduler(tick) if run_tick_job else None
+
+    def start() -> None:
+        worker.start()
+        if scheduler is not None:
+            scheduler.start()
+
+    def stop() -> None:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        # In-flight listeners (commands, interactivity) finish; stored events are the worker's.
+        handoff.executor.drain(timeout=SHUTDOWN_DRAIN_SECONDS)
+        handoff.close()
+        worker.stop()
+        deps.engine.dispose()
+
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        if scheduler is not None:
-            scheduler.start()
+        start()
         try:
             SocketModeHandler(handoff.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            stop()
         return 0
 
     import uvicorn
 
     from bot.server import SlackASGI
 
-    def on_shutdown() -> None:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        # Let acknowledged events finish; whatever is cut off is replayed from the inbox.
-        handoff.executor.drain(timeout=SHUTDOWN_DRAIN_SECONDS)
-
-    asgi = SlackASGI(
-        app=handoff.bolt,
-        engine=deps.engine,
-        on_startup=scheduler.start if scheduler is not None else None,
-        on_shutdown=on_shutdown,
-    )
+    asgi = SlackASGI(app=handoff.bolt, engine=deps.engine, on_startup=start, on_shutdown=stop)
     logger.info("Handoff listening on http://%s:%d/slack/events (worker %s)", host, port, deps.worker_id)
     uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
     return 0

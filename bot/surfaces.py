@@ -41,10 +41,13 @@ class Surfaces:
         self.commands[name] = help
         self.app.command(name)(listener)
 
-    def event(self, event_type: str, listener: Listener) -> None:
-        """An Events API event type."""
+    def event(self, event_type: str) -> None:
+        """An Events API event type Handoff handles.
+
+        Events are not Bolt listeners: the inbox middleware stores and acknowledges them, and the
+        event worker runs their processors (`handlers.events.event_processors`).
+        """
         self.events.add(event_type)
-        self.app.event(event_type)(listener)
 
     def message_shortcut(self, callback_id: str, listener: Listener) -> None:
         """A message shortcut (the ⋯ menu on a message)."""

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.known import KnownCache
 from ingest.slack_objects import channel_info_from_conversation, profile_from_user
 from store import channels, people
 from store.channels import ChannelInfo
@@ -27,10 +28,12 @@ UNREADABLE = frozenset(
 
 @dataclass
 class Discovered:
-    """What Slack told us about channels and people we had not seen."""
+    """What Slack told us about channels and people we had not seen, and what we know is stored."""
 
     channels: list[tuple[ChannelInfo, list[str]]] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
+    # (kind, id) of every channel and person that is stored once `save` commits.
+    stored: list[tuple[str, str]] = field(default_factory=list)
 
     def save(self, *, session: Session, now: datetime) -> None:
         """Store it, inside the caller's unit of work."""
@@ -55,10 +58,18 @@ def discover(
     channel_ids: Iterable[str] = (),
     user_ids: Iterable[str] = (),
     refresh_channels: bool = False,
+    known: KnownCache,
+    now: datetime,
 ) -> Discovered:
     """Fetch the channels (info and members) and people Handoff does not know yet."""
     wanted_channels = sorted({c for c in channel_ids if c})
     wanted_users = sorted({u for u in user_ids if u})
+    found = Discovered(stored=[("channel", c) for c in wanted_channels] + [("person", u) for u in wanted_users])
+    if not refresh_channels:
+        wanted_channels = [c for c in wanted_channels if not known.knows("channel", team_id, c, now)]
+    wanted_users = [u for u in wanted_users if not known.knows("person", team_id, u, now)]
+    if not wanted_channels and not wanted_users:
+        return found
     with session_factory() as session:
         if not refresh_channels:
             wanted_channels = [
@@ -70,15 +81,18 @@ def discover(
         wanted_users = [
             u for u in wanted_users if people.get_person(session=session, team_id=team_id, user_id=u) is None
         ]
-    found = Discovered()
     for channel_id in wanted_channels:
         fetched = _fetch_channel(client, team_id, channel_id)
         if fetched is not None:
             found.channels.append(fetched)
+        else:
+            found.stored.remove(("channel", channel_id))
     for user_id in wanted_users:
         profile = _fetch_profile(client, team_id, user_id)
         if profile is not None:
             found.profiles.append(profile)
+        else:
+            found.stored.remove(("person", user_id))
     return found
 
 

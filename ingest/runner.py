@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,8 +20,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from ingest.discovery import Discovered, discover
 from ingest.envelope import Envelope, MalformedEnvelope, parse_envelope
-from store import claims, inbox
+from ingest.known import KnownCache
+from store import claims, inbox, teams
 from store.models import InboxEvent
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,9 @@ class EventContext:
     row_id: int
     owner: str
     now: datetime
+    known: KnownCache
     finished: bool = field(default=False, init=False)
+    _remember: list[tuple[str, str]] = field(default_factory=list, init=False)
 
     @property
     def team_id(self) -> str:
@@ -78,6 +82,37 @@ class EventContext:
                 raise AlreadyProcessed
             yield session
         self.finished = True
+        for kind, key in self._remember:
+            self.known.remember(kind, self.team_id, key, self.now)
+
+    def discover(
+        self, *, channel_ids: Iterable[str] = (), user_ids: Iterable[str] = (), refresh_channels: bool = False
+    ) -> Discovered:
+        """Read from Slack the channels and people not stored yet (outside any transaction).
+
+        Save the result inside `unit_of_work`; once that commits, they are remembered as stored.
+        """
+        found = discover(
+            session_factory=self.deps.read_session_factory,
+            client=self.client,
+            team_id=self.team_id,
+            channel_ids=channel_ids,
+            user_ids=user_ids,
+            refresh_channels=refresh_channels,
+            known=self.known,
+            now=self.now,
+        )
+        self._remember.extend(found.stored)
+        return found
+
+    def ensure_team(self, session: Session) -> None:
+        """Record this event's workspace, once per worker and TTL."""
+        if self.known.knows("team", self.team_id, self.team_id, self.now):
+            return
+        teams.ensure_team(
+            session=session, team_id=self.team_id, enterprise_id=self.envelope.enterprise_id, now=self.now
+        )
+        self._remember.append(("team", self.team_id))
 
 
 Processor = Callable[[EventContext], None]
@@ -91,6 +126,7 @@ def run_event(
     body: str | dict[str, Any],
     owner: str,
     attempts: int = 1,
+    known: KnownCache | None = None,
 ) -> Outcome:
     """Process one inbox row owned by `owner` and record the outcome; never raises."""
     now = deps.clock.now()
@@ -99,7 +135,9 @@ def run_event(
     except (MalformedEnvelope, ValueError) as exc:
         _give_up(deps, row_id, owner, now, f"unreadable event: {exc}")
         return Outcome.GAVE_UP
-    context = EventContext(deps=deps, envelope=envelope, row_id=row_id, owner=owner, now=now)
+    context = EventContext(
+        deps=deps, envelope=envelope, row_id=row_id, owner=owner, now=now, known=known or KnownCache()
+    )
     log_extra = {
         "event_id": envelope.event_id,
         "event_type": envelope.event_type,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.discovery import discover
 from ingest.runner import EventContext
-from store import teams, traffic
+from store import traffic
 from store.slack_time import ts_to_datetime
 from store.traffic import IncomingMessage
 
@@ -54,20 +53,12 @@ def on_message(context: EventContext) -> None:
 
 def _on_new(context: EventContext, channel_id: str) -> None:
     message = incoming_message(context.team_id, channel_id, context.event)
-    found = discover(
-        session_factory=context.deps.session_factory,
-        client=context.client,
-        team_id=context.team_id,
+    found = context.discover(
         channel_ids=[channel_id],
         user_ids=[message.user_id] if message.user_id and not message.is_bot else [],
     )
     with context.unit_of_work() as session:
-        teams.ensure_team(
-            session=session,
-            team_id=context.team_id,
-            enterprise_id=context.envelope.enterprise_id,
-            now=context.now,
-        )
+        context.ensure_team(session)
         found.save(session=session, now=context.now)
         traffic.record_message(session=session, message=message, now=context.now)
 
@@ -79,10 +70,7 @@ def _on_changed(context: EventContext, channel_id: str) -> None:
     message = incoming_message(context.team_id, channel_id, new)
     edited = new.get("edited") or {}
     edited_ts = edited.get("ts") or context.event.get("event_ts") or context.event.get("ts")
-    found = discover(
-        session_factory=context.deps.session_factory,
-        client=context.client,
-        team_id=context.team_id,
+    found = context.discover(
         channel_ids=[channel_id],
     )
     with context.unit_of_work() as session:
@@ -123,10 +111,7 @@ def on_reaction_added(context: EventContext) -> None:
     if target is None:
         return
     channel_id, ts, name, user_id = target
-    found = discover(
-        session_factory=context.deps.session_factory,
-        client=context.client,
-        team_id=context.team_id,
+    found = context.discover(
         channel_ids=[channel_id],
         user_ids=[user_id],
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ingest.discovery import discover
 from ingest.runner import EventContext
 from ingest.slack_objects import profile_from_user
 from store import channels, people
@@ -14,10 +13,7 @@ def on_member_joined_channel(context: EventContext) -> None:
     if not isinstance(channel_id, str) or not isinstance(user_id, str):
         return
     # When Handoff itself is added, (re)read the whole member list: we missed what happened meanwhile.
-    found = discover(
-        session_factory=context.deps.session_factory,
-        client=context.client,
-        team_id=context.team_id,
+    found = context.discover(
         channel_ids=[channel_id],
         user_ids=[user_id],
         refresh_channels=user_id == _bot_user_id(context),
@@ -112,10 +108,7 @@ def on_channel_unshared(context: EventContext) -> None:
     channel_id = context.event.get("channel")
     if not isinstance(channel_id, str):
         return
-    found = discover(
-        session_factory=context.deps.session_factory,
-        client=context.client,
-        team_id=context.team_id,
+    found = context.discover(
         channel_ids=[channel_id],
         refresh_channels=True,
     )

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import InboxEvent, Job
+from store.upsert import table_of
 
 Claimable = TypeVar("Claimable", InboxEvent, Job)
 
@@ -33,29 +35,33 @@ def claim_due(
     lease: timedelta,
     limit: int,
     where: Sequence[ColumnElement[bool]] = (),
-) -> list[Claimable]:
-    """Lease up to `limit` due rows of `model` to `owner`, oldest due first, and return them."""
+) -> list[Row[Any]]:
+    """Lease up to `limit` due rows of `model` to `owner`, oldest due first, and return them.
+
+    The rows come back as plain Core rows (every column, by attribute), not ORM objects: this
+    runs inside the writer's transaction, where building objects would only hold the lock longer.
+    """
+    table = table_of(model)
     candidates = (
-        select(model.id)
+        select(table.c.id)
         .where(
-            model.done_at.is_(None),
-            model.due_at <= now,
-            or_(model.lease_until.is_(None), model.lease_until <= now),
+            table.c.done_at.is_(None),
+            table.c.due_at <= now,
+            or_(table.c.lease_until.is_(None), table.c.lease_until <= now),
             *where,
         )
-        .order_by(model.due_at, model.id)
+        .order_by(table.c.due_at, table.c.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     statement = (
-        update(model)
-        .where(model.id.in_(candidates.scalar_subquery()))
-        .values(lease_owner=owner, lease_until=now + lease, attempts=model.attempts + 1)
-        .returning(model)
-        .execution_options(synchronize_session=False)
+        update(table)
+        .where(table.c.id.in_(candidates.scalar_subquery()))
+        .values(lease_owner=owner, lease_until=now + lease, attempts=table.c.attempts + 1)
+        .returning(*table.c)
     )
-    rows = list(session.scalars(statement).all())
+    rows = list(session.connection().execute(statement))
     rows.sort(key=lambda row: (row.due_at, row.id))
     return rows
 
@@ -92,11 +98,23 @@ def give_up(*, session: Session, model: type[Claimable], row_id: int, owner: str
     return _owned_update(session, model, row_id, owner, done_at=now, lease_until=None, last_error=error[:2000])
 
 
-def _owned_update(session: Session, model: type[Claimable], row_id: int, owner: str, **values: Any) -> bool:
-    result = session.execute(
-        update(model)
-        .where(model.id == row_id, model.lease_owner == owner, model.done_at.is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+@cache
+def _owned_update_statement(table: Table, columns: tuple[str, ...]) -> Any:
+    # Built once per table and set of columns, on the Core table, and executed with parameters:
+    # recording an outcome is on every event's path.
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("row_id"),
+            table.c.lease_owner == bindparam("owner"),
+            table.c.done_at.is_(None),
+        )
+        .values({name: bindparam(f"new_{name}") for name in columns})
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _owned_update(session: Session, model: type[Claimable], row_id: int, owner: str, **values: Any) -> bool:
+    statement = _owned_update_statement(table_of(model), tuple(sorted(values)))
+    params = {"row_id": row_id, "owner": owner, **{f"new_{name}": value for name, value in values.items()}}
+    result = session.connection().execute(statement, params)
+    return bool(result.rowcount)

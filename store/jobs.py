@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -35,8 +35,10 @@ def schedule(
     return session.execute(statement).scalar_one_or_none() is not None
 
 
-def claim(*, session: Session, kinds: list[str], now: datetime, owner: str, lease: timedelta, limit: int) -> list[Job]:
-    """Lease due jobs of the given kinds to `owner`."""
+def claim(
+    *, session: Session, kinds: list[str], now: datetime, owner: str, lease: timedelta, limit: int
+) -> list[Row[Any]]:
+    """Lease due jobs of the given kinds to `owner` (rows with every column of `jobs`)."""
     return claims.claim_due(
         session=session,
         model=Job,

@@ -36,20 +36,17 @@ def get_message(*, session: Session, team_id: str, channel_id: str, ts: str) -> 
     ).scalar_one_or_none()
 
 
-def record_message(*, session: Session, message: IncomingMessage, now: datetime) -> Message:
-    """Store a new message; a redelivery or a late original never overwrites a newer edit or deletion."""
-    insert_ignore(
+def record_message(*, session: Session, message: IncomingMessage, now: datetime) -> bool:
+    """Store a new message; a redelivery or a late original never overwrites a newer edit or deletion.
+
+    Returns True when the message was new.
+    """
+    return insert_ignore(
         session=session,
         model=Message,
         values={**asdict(message), "posted_at": ts_to_datetime(message.ts), "ingested_at": now},
         key=["team_id", "channel_id", "ts"],
     )
-    row = session.scalars(
-        select(Message)
-        .where(Message.team_id == message.team_id, Message.channel_id == message.channel_id, Message.ts == message.ts)
-        .execution_options(populate_existing=True)
-    ).one()
-    return row
 
 
 def record_edit(*, session: Session, message: IncomingMessage, edited_at: datetime, now: datetime) -> Message:
@@ -57,7 +54,9 @@ def record_edit(*, session: Session, message: IncomingMessage, edited_at: dateti
     row = get_message(session=session, team_id=message.team_id, channel_id=message.channel_id, ts=message.ts)
     if row is None:
         # The edit overtook its message (or the message predates Handoff): the edit is the truth.
-        row = record_message(session=session, message=message, now=now)
+        record_message(session=session, message=message, now=now)
+        row = get_message(session=session, team_id=message.team_id, channel_id=message.channel_id, ts=message.ts)
+        assert row is not None
         row.edited_at = edited_at
         return row
     if row.deleted_at is not None or (row.edited_at is not None and row.edited_at >= edited_at):

@@ -1,38 +1,51 @@
-"""INSERT … ON CONFLICT for both dialects: concurrent writers of the same row never collide."""
+"""INSERT … ON CONFLICT for both dialects: concurrent writers of the same row never collide.
+
+Statements are built once per (dialect, table, columns) on the Core table and executed with
+parameters: SQLAlchemy then reuses their compiled form, which keeps ingest cheap.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import inspect
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
-def _insert(session: Session, model: type[Any]) -> Any:
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
+def table_of(model: type[Any]) -> Table:
+    """The Core table behind a mapped class."""
+    return cast(Table, model.__table__)
+
+
+@cache
+def _insert_ignore(dialect: str, table: Table, key: tuple[str, ...]) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # RETURNING tells reliably whether the row went in, where rowcount of some paths does not.
+    return insert(table).on_conflict_do_nothing(index_elements=list(key)).returning(*table.primary_key.columns)
+
+
+@cache
+def _upsert(dialect: str, table: Table, key: tuple[str, ...], update: tuple[str, ...]) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in update}
+    )
 
 
 def insert_ignore(*, session: Session, model: type[Any], values: dict[str, Any], key: Sequence[str]) -> bool:
     """Insert a row unless one with the same `key` columns exists; True when inserted."""
-    statement = (
-        _insert(session, model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(key))
-        # RETURNING tells reliably whether the row went in: rowcount of ORM inserts does not.
-        .returning(*inspect(model).primary_key)
-    )
-    return session.execute(statement).first() is not None
+    statement = _insert_ignore(session.get_bind().dialect.name, table_of(model), tuple(key))
+    return session.execute(statement, values).first() is not None
 
 
 def upsert(
     *, session: Session, model: type[Any], values: dict[str, Any], key: Sequence[str], update: Sequence[str]
 ) -> None:
     """Insert a row, or update the `update` columns of the row with the same `key` columns."""
-    statement = _insert(session, model).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(key), set_={name: statement.excluded[name] for name in update}
-    )
-    session.execute(statement)
+    statement = _upsert(session.get_bind().dialect.name, table_of(model), tuple(key), tuple(update))
+    session.execute(statement, values)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
-from bot.db import build_engine, build_session_factory
+from bot.db import build_engine, build_read_session_factory, build_session_factory
 from bot.deps import Deps
 from bot.server import SlackASGI
 from bot.slack_client import SingleWorkspaceClients, build_web_client
@@ -89,6 +89,7 @@ def deps(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterato
         settings=settings,
         engine=engine,
         session_factory=build_session_factory(engine),
+        read_session_factory=build_read_session_factory(engine),
         clock=clock,
         slack=SingleWorkspaceClients(build_web_client(settings)),
         worker_id="worker-a",
@@ -105,13 +106,13 @@ def session_factory(deps: Deps) -> sessionmaker[Session]:
 def handoff(deps: Deps) -> Iterator[HandoffApp]:
     app = create_app(deps)
     yield app
-    app.executor.shutdown(wait=True)
+    app.close()
 
 
 @pytest.fixture
 def live(handoff: HandoffApp, deps: Deps) -> Iterator[LiveServer]:
     """The real app over real HTTP."""
-    server = start_live_server(handoff, SlackASGI(app=handoff.bolt, engine=deps.engine))
+    server = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=deps.engine))
     yield server
     server.stop()
 

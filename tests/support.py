@@ -16,8 +16,10 @@ import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import HandoffApp
+from bot.deps import Deps
 from bot.server import SlackASGI
 from bot.settings import Settings
+from ingest.drain import drain_inbox
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
@@ -89,6 +91,7 @@ class LiveServer:
     """The real ASGI app under uvicorn on a free loopback port, in a background thread."""
 
     handoff: HandoffApp
+    deps: Deps
     server: uvicorn.Server
     thread: threading.Thread
     base_url: str
@@ -105,15 +108,20 @@ class LiveServer:
         return httpx.post(f"{self.base_url}/slack/events", content=form, headers=merged, timeout=10)
 
     def settle(self) -> None:
-        """Wait until the work that follows each acknowledgement has finished."""
+        """Finish the work that follows the acknowledgements, as the event worker would.
+
+        Listeners (commands, interactivity) run on Bolt's executor and are waited for; stored
+        events are processed here, in the test's thread, so nothing depends on timing.
+        """
         assert self.handoff.executor.drain(timeout=30), "listeners did not finish"
+        drain_inbox(self.deps, self.handoff.processors)
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
 
 
-def start_live_server(handoff: HandoffApp, asgi: SlackASGI) -> LiveServer:
+def start_live_server(handoff: HandoffApp, deps: Deps, asgi: SlackASGI) -> LiveServer:
     """Serve `asgi` on a socket bound before the thread starts, so requests queue instead of racing startup."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -123,4 +131,4 @@ def start_live_server(handoff: HandoffApp, asgi: SlackASGI) -> LiveServer:
     server = uvicorn.Server(uvicorn.Config(asgi, lifespan="on", log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    return LiveServer(handoff=handoff, server=server, thread=thread, base_url=f"http://127.0.0.1:{port}")
+    return LiveServer(handoff=handoff, deps=deps, server=server, thread=thread, base_url=f"http://127.0.0.1:{port}")

@@ -156,6 +156,18 @@ def test_serve_acknowledges_a_signed_event_only_once_it_is_stored(
     assert _count(database_url, InboxEvent) == 1
 
 
+def test_serve_processes_events_in_its_event_worker(served: Served, fake_slack: FakeSlack, database_url: str) -> None:
+    fake_slack.add_user(TEAM_ID, "U1", name="ana")
+    fake_slack.add_channel(TEAM_ID, "C1", name="general", members=["UBOT", "U1"])
+    for index in range(5):
+        assert _post_message(served, f"1772434800.00030{index}").status_code == 200
+    deadline = time.monotonic() + 30
+    while _count(database_url, Message) < 5:  # another process: poll its effect, bounded
+        assert time.monotonic() < deadline, "the event worker did not process the events"
+        time.sleep(0.05)
+    assert len(fake_slack.calls_to("conversations.info")) == 1
+
+
 def test_serve_stops_on_sigterm_with_acknowledged_work_finished(
     served: Served, fake_slack: FakeSlack, database_url: str
 ) -> None:

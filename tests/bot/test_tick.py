@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
-from bot.db import build_engine, build_session_factory
+from bot.db import build_engine, build_read_session_factory, build_session_factory
 from bot.deps import Deps
 from bot.tick import run_tick
 from ingest.runner import MAX_ATTEMPTS, backoff
@@ -31,19 +31,18 @@ def _world(fake_slack: FakeSlack) -> None:
 
 
 def _abandoned_event(factory: sessionmaker[Session], text: str, *, minutes_ago: int = 10, second: int = 0) -> str:
-    """An event a worker stored and acknowledged, then died before processing."""
+    """An event that was acknowledged and claimed by a worker that then died before processing it."""
     ts = datetime_to_ts(START - timedelta(minutes=minutes_ago, seconds=second))
     body = event_body({"type": "message", "channel": "C1", "user": "U1", "text": text, "ts": ts})
+    received = START - timedelta(minutes=minutes_ago)
     with factory.begin() as session:
-        inbox.record_event(
-            session=session,
-            event_id=body["event_id"],
-            team_id=TEAM_ID,
-            event_type="message",
-            body=json.dumps(body),
-            now=START - timedelta(minutes=minutes_ago),
-            owner="dead-worker",
+        inbox.record_events(
+            connection=session.connection(),
+            deliveries=[inbox.Delivery(body["event_id"], TEAM_ID, "message", json.dumps(body))],
+            now=received,
         )
+    with factory.begin() as session:
+        assert inbox.claim_unprocessed(session=session, now=received, owner="dead-worker", limit=1000)
     return ts
 
 
@@ -65,7 +64,7 @@ def test_the_tick_finishes_events_a_crashed_worker_acknowledged(
         assert session.scalars(select(InboxEvent)).one().done_at == START
 
 
-def test_a_fresh_event_still_leased_to_its_receiver_is_left_alone(
+def test_an_event_a_live_worker_is_processing_is_left_to_it(
     deps: Deps, handoff: HandoffApp, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
 ) -> None:
     _world(fake_slack)
@@ -152,6 +151,7 @@ def test_concurrent_ticks_on_separate_workers_process_each_event_once(
                 settings=deps.settings,
                 engine=engine,
                 session_factory=build_session_factory(engine),
+                read_session_factory=build_read_session_factory(engine),
                 clock=FixedClock(START),
                 slack=deps.slack,
                 worker_id=name,
@@ -175,5 +175,5 @@ def test_concurrent_ticks_on_separate_workers_process_each_event_once(
     with session_factory() as session:
         assert session.scalar(select(func.count()).where(InboxEvent.done_at.is_(None))) == 0
     for worker, app in zip(workers, apps, strict=True):
-        app.executor.shutdown()
+        app.close()
         worker.engine.dispose()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import HandoffApp
 from bot.db import build_engine
+from bot.deps import Deps
 from bot.server import MAX_BODY_BYTES, SlackASGI
 from store.models import InboxEvent
 from tests.support import LiveServer, event_body, signed_headers, start_live_server
@@ -30,9 +31,9 @@ def test_health_is_ok_when_the_database_answers(live: LiveServer) -> None:
 
 
 @pytest.fixture
-def live_without_database(handoff: HandoffApp, tmp_path: object) -> Iterator[LiveServer]:
+def live_without_database(handoff: HandoffApp, deps: Deps) -> Iterator[LiveServer]:
     unreachable = build_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
-    server = start_live_server(handoff, SlackASGI(app=handoff.bolt, engine=unreachable))
+    server = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=unreachable))
     yield server
     server.stop()
     unreachable.dispose()

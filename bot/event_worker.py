@@ -1,0 +1,103 @@
+"""The event worker: a child process of `handoff serve` that processes the inbox as events arrive.
+
+Acknowledging an event costs a fraction of a millisecond; processing it (reading Slack for a new
+channel, several writes) costs a few. In the same process the processing threads would hold the
+GIL for up to the switch interval while an acknowledgement waits, so they run in their own
+process, at a lower CPU priority than the HTTP front, woken by an event each time one is stored.
+If the worker dies, the serve process starts a new one, and its minute tick drains the inbox
+meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Event
+
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# How long an idle worker waits before looking for events another replica's worker left behind.
+IDLE_POLL_SECONDS = 1.0
+STOP_TIMEOUT_SECONDS = 10.0
+# Acknowledgements first: the worker yields the CPU to the HTTP front under load.
+NICENESS = 5
+
+
+def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, log_level: int) -> None:
+    """The child process: drain the inbox whenever woken, until told to stop."""
+    from bot.app import create_app
+    from bot.db import checkpoint
+    from bot.runtime import build_deps
+    from ingest.drain import drain_inbox
+    from ingest.known import KnownCache
+
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.nice(NICENESS)
+    deps = build_deps(settings, worker_id=worker_id)
+    processors = create_app(deps).processors
+    known = KnownCache()
+    logger.info("event worker %s started", worker_id)
+    try:
+        while True:
+            # Clear before draining: an event stored during the drain sets it again, so none is missed.
+            wakeup.clear()
+            try:
+                if drain_inbox(deps, processors, known=known):
+                    checkpoint(deps.engine)
+            except Exception:
+                # A database hiccup must not end the worker; the next wake-up tries again.
+                logger.exception("event worker drain failed")
+            # Checked after a drain, so what was acknowledged before the stop is processed first.
+            if stop.is_set():
+                break
+            wakeup.wait(IDLE_POLL_SECONDS)
+    finally:
+        deps.engine.dispose()
+
+
+class EventWorker:
+    """Starts, watches and stops the worker process from the serve process."""
+
+    def __init__(self, settings: Settings, worker_id: str) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self._settings = settings
+        self._worker_id = f"{worker_id}/events"
+        self._wakeup = self._context.Event()
+        self._stop = self._context.Event()
+        self._process: SpawnProcess | None = None
+
+    def start(self) -> None:
+        """Start the worker process (again, if it died)."""
+        self._process = self._context.Process(
+            target=worker_main,
+            args=(self._settings, self._worker_id, self._wakeup, self._stop, logging.getLogger().level),
+            name="handoff-events",
+            daemon=True,
+        )
+        self._process.start()
+
+    def notify(self) -> None:
+        """Wake the worker: an event was stored."""
+        self._wakeup.set()
+
+    def ensure_running(self) -> None:
+        """Restart the worker if it died (called from the minute tick)."""
+        if self._process is not None and not self._process.is_alive() and not self._stop.is_set():
+            logger.warning("event worker exited with %s; starting a new one", self._process.exitcode)
+            self.start()
+
+    def stop(self) -> None:
+        """Ask the worker to finish its current event and exit; kill it if it does not."""
+        self._stop.set()
+        self._wakeup.set()
+        if self._process is None:
+            return
+        self._process.join(STOP_TIMEOUT_SECONDS)
+        if self._process.is_alive():
+            logger.warning("event worker did not stop in time; terminating it")
+            self._process.terminate()
+            self._process.join(STOP_TIMEOUT_SECONDS)

@@ -1,0 +1,46 @@
+"""Working through the inbox: claim due events in batches and run each through its processor."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from bot.deps import Deps
+from ingest.known import KnownCache
+from ingest.runner import Outcome, Processor, run_event
+from store import inbox
+
+# Small batches: the claim runs in the writer's transaction, which acknowledgements wait for.
+BATCH = 25
+
+
+def drain_inbox(
+    deps: Deps, processors: Mapping[str, Processor], *, batch: int = BATCH, known: KnownCache | None = None
+) -> Counter[Outcome]:
+    """Process every event due now (new, retried or abandoned), each once; returns the outcomes.
+
+    Several workers can drain at once: each claims its own rows. An event that fails is given a
+    later due time, and one drain never takes the same row twice, so a failing Slack cannot turn
+    this into a hot loop.
+    """
+    outcomes: Counter[Outcome] = Counter()
+    seen: set[int] = set()
+    known = known if known is not None else KnownCache()
+    while True:
+        with deps.session_factory.begin() as session:
+            rows = inbox.claim_unprocessed(session=session, now=deps.clock.now(), owner=deps.worker_id, limit=batch)
+        fresh = [row for row in rows if row.id not in seen]
+        if not fresh:
+            return outcomes
+        for row in fresh:
+            seen.add(row.id)
+            outcome = run_event(
+                deps=deps,
+                processors=processors,
+                row_id=row.id,
+                body=row.body,
+                owner=deps.worker_id,
+                attempts=row.attempts,
+                known=known,
+            )
+            outcomes[outcome] += 1
