@@ -1,11 +1,12 @@
 """The event worker: a child process of `handoff serve` that processes the inbox as events arrive.
 
 Acknowledging an event costs a fraction of a millisecond; processing it (reading Slack for a new
-channel, several writes) costs a few. In the same process the processing threads would hold the
+channel, several writes) costs more. In the same process the processing threads would hold the
 GIL for up to the switch interval while an acknowledgement waits, so they run in their own
-process, at a lower CPU priority than the HTTP front, woken by an event each time one is stored.
-If the worker dies, the serve process starts a new one, and its minute tick drains the inbox
-meanwhile.
+process, woken each time an event is stored, under Linux's SCHED_IDLE policy: the worker uses
+only CPU time nothing else wants, so it never competes with the HTTP front. On a machine that is
+busy for long, processing waits; the serve process's minute tick (normal priority) drains the
+inbox then, and restarts the worker if it died.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ logger = logging.getLogger(__name__)
 # How long an idle worker waits before looking for events another replica's worker left behind.
 IDLE_POLL_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 10.0
-# Acknowledgements first: the worker yields the CPU to the HTTP front under load.
-NICENESS = 5
+# Where SCHED_IDLE is missing (not Linux), the lowest ordinary priority instead.
+FALLBACK_NICENESS = 19
 
 
 def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, log_level: int) -> None:
@@ -36,7 +37,7 @@ def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, 
     from ingest.known import KnownCache
 
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    os.nice(NICENESS)
+    _run_when_idle()
     deps = build_deps(settings, worker_id=worker_id)
     processors = create_app(deps).processors
     known = KnownCache()
@@ -57,6 +58,13 @@ def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, 
             wakeup.wait(IDLE_POLL_SECONDS)
     finally:
         deps.engine.dispose()
+
+
+def _run_when_idle() -> None:
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(FALLBACK_NICENESS)
 
 
 class EventWorker:

@@ -110,3 +110,19 @@ def test_a_signed_event_without_an_event_id_is_a_400(live: LiveServer, session_f
     del body["event_id"]
     assert live.post_event(body).status_code == 400
     assert _inbox_size(session_factory) == 0
+
+
+def test_an_event_that_cannot_be_stored_is_refused_with_503_so_slack_retries(
+    live: LiveServer, deps: Deps, session_factory: sessionmaker[Session]
+) -> None:
+    body = event_body({"type": "message", "channel": "C1", "user": "U1", "text": "hi", "ts": "1.0"})
+    with deps.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE inbox_events RENAME TO inbox_events_away")
+    try:
+        assert live.post_event(body).status_code == 503
+    finally:
+        with deps.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE inbox_events_away RENAME TO inbox_events")
+    # Slack's retry of the same event then lands.
+    assert live.post_event(body, headers={"X-Slack-Retry-Num": "1"}).status_code == 200
+    assert _inbox_size(session_factory) == 1
