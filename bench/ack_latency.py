@@ -7,7 +7,7 @@ connections), alternating the two apps. Reports events/s and p50/p99 latency of 
 acknowledgement, the ratios to the bare app, and finally checks that every acknowledged event is
 in Handoff's inbox. With --runs N, each figure is the median of N runs.
 
-    python -m bench.ack_latency [--seconds 10] [--runs 3] [--database-url URL]
+    python -m bench.ack_latency [--seconds 10] [--runs 3] [--database-url postgresql://postgres@127.0.0.1/test]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,11 +140,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to run on, in a scratch database created and dropped here "
+        "(default: a fresh SQLite file)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="handoff-bench-"))
-    database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    scratch = _scratch_postgres(args.database_url) if args.database_url else None
+    database_url = scratch[0] if scratch else f"sqlite:///{workdir / 'bench.db'}"
     fake = FakeSlack()
     fake.add_team(TEAM_ID, bot_token="xoxb-test", bot_user_id="UBOT")
     fake.add_user(TEAM_ID, "U1", name="ana")
@@ -242,6 +248,23 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=30)
         fake.stop()
+        if scratch:
+            scratch[1]()
+
+
+def _scratch_postgres(server_url: str) -> tuple[str, Callable[[], None]]:
+    """A fresh database on the server `server_url` points at, and how to drop it afterwards."""
+    name = f"handoff_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return admin.url.set(database=name).render_as_string(hide_password=False), drop
 
 
 if __name__ == "__main__":
