@@ -104,7 +104,7 @@ def _drive(port: int, concurrency: int, seconds: float, offset: int) -> Result:
             headers = {
                 "Content-Type": "application/json",
                 "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": verifier.generate_signature(timestamp=stamp, body=body),
+                "X-Slack-Signature": verifier.generate_signature(timestamp=stamp, body=body) or "",
             }
             began = time.perf_counter()
             connection.request("POST", "/slack/events", body=body.encode(), headers=headers)

@@ -159,29 +159,22 @@ def run_event(
             logger.error("giving up on event: Slack says %s", error, extra=log_extra)
             _give_up(deps, row_id, owner, now, f"slack: {error}")
             return Outcome.GAVE_UP
-        return _retry_later(
-            deps,
-            row_id=row_id,
-            owner=owner,
-            now=now,
-            attempts=attempts,
-            wait=_retry_after(exc),
-            error=f"slack: {error or exc}",
-            log_extra=log_extra,
-        )
+        wait, reason = _retry_after(exc), f"slack: {error or exc}"
     except Exception as exc:
         logger.exception("event processing failed", extra=log_extra)
-        return _retry_later(
-            deps,
-            row_id=row_id,
-            owner=owner,
-            now=now,
-            attempts=attempts,
-            wait=None,
-            error=f"{type(exc).__name__}: {exc}",
-            log_extra=log_extra,
-        )
-    return Outcome.DONE
+        wait, reason = None, f"{type(exc).__name__}: {exc}"
+    else:
+        return Outcome.DONE
+    return _retry_later(
+        deps,
+        row_id=row_id,
+        owner=owner,
+        now=now,
+        attempts=attempts,
+        wait=wait,
+        error=reason,
+        log_extra=log_extra,
+    )
 
 
 def backoff(attempts: int) -> timedelta:

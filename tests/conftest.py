@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
-from bot.db import build_engine, build_read_session_factory, build_session_factory
 from bot.deps import Deps
+from bot.runtime import build_deps
 from bot.server import SlackASGI
-from bot.slack_client import SingleWorkspaceClients, build_web_client
 from tests.db import MigratedTemplate, postgres_admin_url, postgres_template, sqlite_template
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
@@ -84,17 +83,9 @@ def clock() -> FixedClock:
 def deps(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterator[Deps]:
     """The collaborators of one process, on this test's database and the fake Slack."""
     settings = make_settings(database_url=database_url, slack_api_url=fake_slack.url)
-    engine = build_engine(settings.database_url)
-    yield Deps(
-        settings=settings,
-        engine=engine,
-        session_factory=build_session_factory(engine),
-        read_session_factory=build_read_session_factory(engine),
-        clock=clock,
-        slack=SingleWorkspaceClients(build_web_client(settings)),
-        worker_id="worker-a",
-    )
-    engine.dispose()
+    deps = build_deps(settings, clock=clock, worker_id="worker-a")
+    yield deps
+    deps.engine.dispose()
 
 
 @pytest.fixture

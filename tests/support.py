@@ -42,7 +42,7 @@ def make_settings(*, database_url: str, slack_api_url: str, **overrides: Any) ->
 def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
     """Slack's v0 signature headers for `body`; the timestamp is now unless given (Bolt checks ±5 min)."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body) or ""
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
 
 

@@ -141,7 +141,7 @@ def _post_message(served: Served, ts: str) -> httpx.Response:
 def _count(database_url: str, model: type[object]) -> int:
     engine = create_engine(database_url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        count = int(connection.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+        count = int(connection.scalar(select(func.count()).select_from(model)) or 0)
     engine.dispose()
     return count
 

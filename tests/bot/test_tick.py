@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
-from bot.db import build_engine, build_read_session_factory, build_session_factory
 from bot.deps import Deps
+from bot.runtime import build_deps
 from bot.tick import run_tick
 from ingest.runner import MAX_ATTEMPTS, backoff
 from store import inbox, traffic
@@ -138,25 +138,15 @@ def test_each_tick_records_the_workers_beat(
 
 
 def test_concurrent_ticks_on_separate_workers_process_each_event_once(
-    deps: Deps, fake_slack: FakeSlack, database_url: str, session_factory: sessionmaker[Session]
+    deps: Deps, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
 ) -> None:
     _world(fake_slack)
     for index in range(60):
         _abandoned_event(session_factory, f"message {index:02d}", second=index)
     workers: list[Deps] = []
     for name in ("w1", "w2", "w3"):
-        engine = build_engine(database_url)
-        workers.append(
-            Deps(
-                settings=deps.settings,
-                engine=engine,
-                session_factory=build_session_factory(engine),
-                read_session_factory=build_read_session_factory(engine),
-                clock=FixedClock(START),
-                slack=deps.slack,
-                worker_id=name,
-            )
-        )
+        # Separate engines and identities, like separate processes.
+        workers.append(build_deps(deps.settings, clock=FixedClock(START), worker_id=name))
     apps = [create_app(worker) for worker in workers]
     barrier = threading.Barrier(len(workers))
     done: dict[str, int] = {}

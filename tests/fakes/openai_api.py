@@ -12,10 +12,9 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-from .slack_api import HttpRequest, HttpResponse, LoopbackServer
+from .slack_api import HttpRequest, HttpResponse, LoopbackFake, LoopbackServer
 
 JSONDict = dict[str, Any]
 Responder = Callable[[list[JSONDict], str], str]
@@ -95,7 +94,7 @@ class _Fault:
     remaining: int
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackFake):
     """A fake OpenAI server: ``POST /v1/chat/completions``, ``GET /v1/models``.
 
     Pass ``url`` as ``openai.OpenAI(base_url=...)``. With ``api_key`` set, other keys get 401.
@@ -120,37 +119,10 @@ class FakeOpenAI:
         self._counter = 0
         self._server = LoopbackServer(self._handle_http)
 
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Bind 127.0.0.1:0 and serve in a daemon thread."""
-        self._server.start()
-
-    def stop(self) -> None:
-        """Shut the server down."""
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
         """Base URL for ``openai.OpenAI(base_url=...)``."""
         return f"{self._server.origin}/v1"
-
-    @property
-    def server_errors(self) -> list[str]:
-        """Tracebacks from the fake itself or from a raising responder (should stay empty)."""
-        return self._server.errors
 
     # -- faults & inspection ------------------------------------------------------------------
 

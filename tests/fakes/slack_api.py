@@ -433,7 +433,38 @@ def _opt_bool(params: JSONDict, name: str, default: bool = False) -> bool:
     return str(value).lower() in {"1", "true", "yes"}
 
 
-class FakeSlack:
+class LoopbackFake:
+    """Lifecycle shared by the fakes: a LoopbackServer started and stopped with the fake."""
+
+    _server: LoopbackServer
+
+    def start(self) -> None:
+        """Bind 127.0.0.1:0 and serve in a daemon thread."""
+        self._server.start()
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def server_errors(self) -> list[str]:
+        """Tracebacks of exceptions inside the fake itself (should stay empty)."""
+        return self._server.errors
+
+
+class FakeSlack(LoopbackFake):
     """A fake Slack Web API on a real loopback HTTP port.
 
     ``url`` is what to pass as ``WebClient(base_url=...)``. Seed the world with ``add_team``,
@@ -507,37 +538,10 @@ class FakeSlack:
             "views.update": self._views_update,
         }
 
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Bind 127.0.0.1:0 and serve in a daemon thread."""
-        self._server.start()
-
-    def stop(self) -> None:
-        """Shut the server down."""
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
         """Base URL for ``WebClient(base_url=...)``; the trailing slash matters (urljoin)."""
         return f"{self._server.origin}/api/"
-
-    @property
-    def server_errors(self) -> list[str]:
-        """Tracebacks of exceptions inside the fake itself (should stay empty)."""
-        return self._server.errors
 
     # -- world seeding ------------------------------------------------------------------------
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import build_engine, build_session_factory
@@ -24,9 +25,9 @@ def _schedule(factory: sessionmaker[Session], count: int, *, due_offset: timedel
             )
 
 
-def _claim(factory: sessionmaker[Session], owner: str, *, now: object = START, limit: int = 100) -> list[Job]:
+def _claim(factory: sessionmaker[Session], owner: str, *, now: datetime = START, limit: int = 100) -> list[Row[Any]]:
     with factory.begin() as session:
-        return jobs.claim(session=session, kinds=["test"], now=now, owner=owner, lease=LEASE, limit=limit)  # type: ignore[arg-type]
+        return jobs.claim(session=session, kinds=["test"], now=now, owner=owner, lease=LEASE, limit=limit)
 
 
 def test_only_due_rows_are_claimed(session_factory: sessionmaker[Session]) -> None:
