@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 # How long an idle worker waits before looking for events another replica's worker left behind.
 IDLE_POLL_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 10.0
+# Fold the SQLite WAL back after this many events (a checkpoint per event would contend with
+# every acknowledgement's commit); the tick checkpoints every minute as well.
+CHECKPOINT_EVERY = 2000
 # Where SCHED_IDLE is missing (not Linux), the lowest ordinary priority instead.
 FALLBACK_NICENESS = 19
 
@@ -41,14 +44,17 @@ def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, 
     deps = build_deps(settings, worker_id=worker_id)
     processors = create_app(deps).processors
     known = KnownCache()
+    since_checkpoint = 0
     logger.info("event worker %s started", worker_id)
     try:
         while True:
             # Clear before draining: an event stored during the drain sets it again, so none is missed.
             wakeup.clear()
             try:
-                if drain_inbox(deps, processors, known=known):
+                since_checkpoint += sum(drain_inbox(deps, processors, known=known).values())
+                if since_checkpoint >= CHECKPOINT_EVERY:
                     checkpoint(deps.engine)
+                    since_checkpoint = 0
             except Exception:
                 # A database hiccup must not end the worker; the next wake-up tries again.
                 logger.exception("event worker drain failed")

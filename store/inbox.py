@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Row, Table, bindparam, delete, func, select
+from sqlalchemy import Connection, Dialect, Row, Table, bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -108,11 +108,6 @@ def record_events(*, connection: Connection, deliveries: Sequence[Delivery], now
     return fast_insert(connection.dialect).run(connection.connection.dbapi_connection, deliveries, now)
 
 
-def event_row_id(*, session: Session, event_id: str) -> int | None:
-    """The inbox id of a stored delivery."""
-    return session.execute(select(InboxEvent.id).where(InboxEvent.event_id == event_id)).scalar_one_or_none()
-
-
 def finish(*, session: Session, row_id: int, owner: str, now: datetime) -> bool:
     """Mark the event processed; False when another worker owns or finished it (then roll back)."""
     return claims.complete(session=session, model=InboxEvent, row_id=row_id, owner=owner, now=now)
@@ -123,13 +118,6 @@ def claim_unprocessed(*, session: Session, now: datetime, owner: str, limit: int
     return claims.claim_due(
         session=session, model=InboxEvent, now=now, owner=owner, lease=PROCESSING_LEASE, limit=limit
     )
-
-
-def pending_count(*, session: Session) -> int:
-    """How many events are not processed yet."""
-    return session.execute(
-        select(func.count()).select_from(InboxEvent).where(InboxEvent.done_at.is_(None))
-    ).scalar_one()
 
 
 def prune_processed(*, session: Session, before: datetime) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,10 +48,3 @@ def claim(
         limit=limit,
         where=[Job.kind.in_(kinds)],
     )
-
-
-def due_count(*, session: Session, now: datetime) -> int:
-    """How many jobs are due and not done."""
-    return session.execute(
-        select(func.count()).select_from(Job).where(Job.done_at.is_(None), Job.due_at <= now)
-    ).scalar_one()

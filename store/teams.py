@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import Team
@@ -24,8 +23,3 @@ def ensure_team(*, session: Session, team_id: str, now: datetime, enterprise_id:
     if enterprise_id and row.enterprise_id != enterprise_id:
         row.enterprise_id = enterprise_id
     return row
-
-
-def team_ids(*, session: Session) -> list[str]:
-    """Every workspace Handoff has seen, sorted."""
-    return list(session.scalars(select(Team.team_id).order_by(Team.team_id)))
