@@ -47,13 +47,7 @@ def save_channel(*, session: Session, info: ChannelInfo, now: datetime) -> None:
         "is_member": True,
         "updated_at": now,
     }
-    upsert(
-        session=session,
-        model=Channel,
-        values=values,
-        key=["team_id", "channel_id"],
-        update=[name for name in values if name not in {"team_id", "channel_id"}],
-    )
+    upsert(session=session, model=Channel, values=values, key=["team_id", "channel_id"])
 
 
 def update_channel(*, session: Session, team_id: str, channel_id: str, now: datetime, **fields: object) -> bool:

@@ -36,10 +36,4 @@ def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None
 def save_profile(*, session: Session, profile: Profile, now: datetime) -> None:
     """Create or refresh a person from their Slack profile (safe against a concurrent writer)."""
     values = {**asdict(profile), "updated_at": now}
-    upsert(
-        session=session,
-        model=Person,
-        values=values,
-        key=["team_id", "user_id"],
-        update=[name for name in values if name not in {"team_id", "user_id"}],
-    )
+    upsert(session=session, model=Person, values=values, key=["team_id", "user_id"])

@@ -44,8 +44,14 @@ def insert_ignore(*, session: Session, model: type[Any], values: dict[str, Any],
 
 
 def upsert(
-    *, session: Session, model: type[Any], values: dict[str, Any], key: Sequence[str], update: Sequence[str]
+    *,
+    session: Session,
+    model: type[Any],
+    values: dict[str, Any],
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
 ) -> None:
-    """Insert a row, or update the `update` columns of the row with the same `key` columns."""
-    statement = _upsert(session.get_bind().dialect.name, table_of(model), tuple(key), tuple(update))
+    """Insert a row, or update the row with the same `key` columns: its `update` columns (default: all given)."""
+    columns = tuple(update) if update is not None else tuple(name for name in values if name not in key)
+    statement = _upsert(session.get_bind().dialect.name, table_of(model), tuple(key), columns)
     session.execute(statement, values)
