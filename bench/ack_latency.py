@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import create_engine, pool, select
+from sqlalchemy import create_engine, func, pool, select
 
 from bench.bare_app import SIGNING_SECRET
 from store.models import InboxEvent
@@ -67,6 +67,22 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit("server did not become healthy")
+
+
+def _wait_processed(database_url: str, limit_seconds: float = 300) -> float:
+    """Wait until Handoff's event worker has processed every stored event; returns how long it took."""
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    began = time.monotonic()
+    try:
+        while time.monotonic() - began < limit_seconds:
+            with engine.connect() as connection:
+                pending = connection.scalar(select(func.count()).where(InboxEvent.done_at.is_(None)))
+            if not pending:
+                break
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    return time.monotonic() - began
 
 
 def _body(index: int) -> tuple[str, str]:
@@ -198,6 +214,7 @@ def main() -> None:
         acked: list[str] = []
         rows: list[str] = []
         offset = 0
+        drain_seconds: dict[int, list[float]] = {c: [] for c in CONCURRENCY}
         for concurrency in CONCURRENCY:
             runs: dict[str, list[Result]] = {"handoff": [], "bare": []}
             for _ in range(args.runs):
@@ -207,6 +224,9 @@ def main() -> None:
                     runs[name].append(result)
                     if name == "handoff":
                         acked.extend(result.acked_ids)
+                        # Let the event worker finish the run's backlog, so that the next
+                        # measurement (either app) starts on a quiet machine.
+                        drain_seconds[concurrency].append(_wait_processed(database_url))
             med = {
                 name: {
                     "eps": statistics.median(r.events_per_second for r in results),
@@ -217,10 +237,11 @@ def main() -> None:
                 for name, results in runs.items()
             }
             h, b = med["handoff"], med["bare"]
+            drain = statistics.median(drain_seconds[concurrency])
             rows.append(
                 f"| {concurrency:>2} | {h['eps']:7.0f} | {h['p50']:6.2f} | {h['p99']:6.2f} | {b['eps']:7.0f} | "
                 f"{b['p50']:6.2f} | {b['p99']:6.2f} | {h['eps'] / b['eps']:4.2f} | {h['p99'] / b['p99']:4.2f} | "
-                f"{h['fail']}/{b['fail']} |"
+                f"{h['fail']}/{b['fail']} | {drain:5.1f} |"
             )
         print(
             f"\nack latency, median of {args.runs} run(s) of {args.seconds:.0f} s, "
@@ -228,9 +249,9 @@ def main() -> None:
         )
         print(
             "| senders | handoff ev/s | p50 ms | p99 ms | bare ev/s | p50 ms | p99 ms "
-            "| ev/s ratio | p99 ratio | non-200 |"
+            "| ev/s ratio | p99 ratio | non-200 | backlog processed s after |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         print("\n".join(rows))
         engine = create_engine(database_url, poolclass=pool.NullPool)
         with engine.connect() as connection:

@@ -15,20 +15,26 @@ BATCH = 25
 
 
 def drain_inbox(
-    deps: Deps, processors: Mapping[str, Processor], *, batch: int = BATCH, known: KnownCache | None = None
+    deps: Deps,
+    processors: Mapping[str, Processor],
+    *,
+    batch: int = BATCH,
+    limit: int | None = None,
+    known: KnownCache | None = None,
 ) -> Counter[Outcome]:
-    """Process every event due now (new, retried or abandoned), each once; returns the outcomes.
+    """Process the events due now (new, retried or abandoned), each once, at most `limit` of them.
 
-    Several workers can drain at once: each claims its own rows. An event that fails is given a
-    later due time, and one drain never takes the same row twice, so a failing Slack cannot turn
-    this into a hot loop.
+    Several workers can drain at once: each claims its own rows, and never more than it will
+    process now. An event that fails is given a later due time, and one drain never takes the
+    same row twice, so a failing Slack cannot turn this into a hot loop.
     """
     outcomes: Counter[Outcome] = Counter()
     seen: set[int] = set()
     known = known if known is not None else KnownCache()
-    while True:
+    while limit is None or len(seen) < limit:
+        size = batch if limit is None else min(batch, limit - len(seen))
         with deps.session_factory.begin() as session:
-            rows = inbox.claim_unprocessed(session=session, now=deps.clock.now(), owner=deps.worker_id, limit=batch)
+            rows = inbox.claim_unprocessed(session=session, now=deps.clock.now(), owner=deps.worker_id, limit=size)
         fresh = [row for row in rows if row.id not in seen]
         if not fresh:
             return outcomes
@@ -44,3 +50,4 @@ def drain_inbox(
                 known=known,
             )
             outcomes[outcome] += 1
+    return outcomes
