@@ -11,12 +11,13 @@ inbox then, and restarts the worker if it died.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import time
+from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
-from multiprocessing.synchronize import Event
 
 from bot.settings import Settings
 
@@ -38,8 +39,37 @@ CHECKPOINT_EVERY = 2000
 FALLBACK_NICENESS = 19
 
 
-def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, log_level: int) -> None:
-    """The child process: drain the inbox whenever woken, until told to stop."""
+class Doorbell:
+    """The worker's end of the wake-up pipe: a byte per stored event, end-of-file to stop.
+
+    A pipe rather than multiprocessing's Events: ringing never blocks (a full pipe is already
+    ringing), nothing is left behind when a process is killed, and if the serve process dies the
+    worker sees end-of-file and exits instead of living on as an orphan.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.closed = False
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a ring; True if rung (or closed). Clears the rings."""
+        if self.closed:
+            return True
+        if not self._connection.poll(timeout):
+            return False
+        fd = self._connection.fileno()
+        os.set_blocking(fd, False)
+        try:
+            while True:
+                if not os.read(fd, 65536):
+                    self.closed = True
+                    return True
+        except BlockingIOError:
+            return True
+
+
+def worker_main(settings: Settings, worker_id: str, doorbell: Connection, log_level: int) -> None:
+    """The child process: drain the inbox whenever woken, until the doorbell's pipe closes."""
     from bot.app import create_app
     from bot.db import checkpoint
     from bot.runtime import build_deps
@@ -48,6 +78,7 @@ def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, 
 
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _run_when_idle()
+    bell = Doorbell(doorbell)
     deps = build_deps(settings, worker_id=worker_id)
     processors = create_app(deps).processors
     known = KnownCache()
@@ -56,8 +87,8 @@ def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, 
     logger.info("event worker %s started", worker_id)
     try:
         while True:
-            # Clear before draining: an event stored during the drain sets it again, so none is missed.
-            wakeup.clear()
+            # Clear before draining: an event stored during the drain rings again, so none is missed.
+            bell.wait(0)
             # While events keep arriving, work in slices so acknowledgements keep the database's
             # writer lock and the CPU; the backlog is worked off as soon as the burst ends.
             busy = time.monotonic() - last_arrival < BUSY_WINDOW_SECONDS
@@ -72,15 +103,16 @@ def worker_main(settings: Settings, worker_id: str, wakeup: Event, stop: Event, 
                 # A database hiccup must not end the worker; the next wake-up tries again.
                 logger.exception("event worker drain failed")
             # Checked after a drain, so what was acknowledged before the stop is processed first.
-            if stop.is_set():
+            if bell.closed:
                 break
             if busy:
                 # Batch what arrives meanwhile into the next slice instead of following every event.
-                stop.wait(BUSY_PAUSE_SECONDS)
-            if wakeup.wait(0 if busy else IDLE_POLL_SECONDS):
+                time.sleep(BUSY_PAUSE_SECONDS)
+            if bell.wait(0 if busy else IDLE_POLL_SECONDS):
                 last_arrival = time.monotonic()
     finally:
         deps.engine.dispose()
+        logger.info("event worker %s stopped", worker_id)
 
 
 def _run_when_idle() -> None:
@@ -97,34 +129,48 @@ class EventWorker:
         self._context = multiprocessing.get_context("spawn")
         self._settings = settings
         self._worker_id = f"{worker_id}/events"
-        self._wakeup = self._context.Event()
-        self._stop = self._context.Event()
+        self._bell: Connection | None = None
         self._process: SpawnProcess | None = None
+        self._stopping = False
 
     def start(self) -> None:
-        """Start the worker process (again, if it died)."""
+        """Start the worker process (again, if it died), with a new doorbell."""
+        reader, writer = self._context.Pipe(duplex=False)
+        os.set_blocking(writer.fileno(), False)
         self._process = self._context.Process(
             target=worker_main,
-            args=(self._settings, self._worker_id, self._wakeup, self._stop, logging.getLogger().level),
+            args=(self._settings, self._worker_id, reader, logging.getLogger().level),
             name="handoff-events",
             daemon=True,
         )
         self._process.start()
+        reader.close()
+        previous, self._bell = self._bell, writer
+        if previous is not None:
+            previous.close()
 
     def notify(self) -> None:
-        """Wake the worker: an event was stored."""
-        self._wakeup.set()
+        """Ring the doorbell: an event was stored. Never blocks."""
+        bell = self._bell
+        if bell is None:
+            return
+        # OSError covers a full pipe (it is ringing already) and a broken or closed one (the
+        # worker is gone or stopping, and the tick processes the event instead).
+        with contextlib.suppress(OSError):
+            os.write(bell.fileno(), b"\0")
 
     def ensure_running(self) -> None:
         """Restart the worker if it died (called from the minute tick)."""
-        if self._process is not None and not self._process.is_alive() and not self._stop.is_set():
+        if self._process is not None and not self._process.is_alive() and not self._stopping:
             logger.warning("event worker exited with %s; starting a new one", self._process.exitcode)
             self.start()
 
     def stop(self) -> None:
-        """Ask the worker to finish its current event and exit; kill it if it does not."""
-        self._stop.set()
-        self._wakeup.set()
+        """Close the doorbell so the worker finishes its drain and exits; kill it if it does not."""
+        self._stopping = True
+        bell, self._bell = self._bell, None
+        if bell is not None:
+            bell.close()
         if self._process is None:
             return
         self._process.join(STOP_TIMEOUT_SECONDS)
