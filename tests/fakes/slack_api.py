@@ -508,7 +508,11 @@ class FakeSlack(LoopbackFake):
         self._last_ts = _ts_to_micros(ts_start)
         self._ids = itertools.count(1)
 
+        # Socket Mode: app-level tokens and the WebSocket URL apps.connections.open hands out.
+        self.app_tokens: set[str] = set()
+        self.socket_mode_url: str | None = None
         self._methods: dict[str, Callable[[_Ctx, JSONDict], JSONDict]] = {
+            "apps.connections.open": self._auth_test,  # answered in _dispatch, by app token
             "auth.test": self._auth_test,
             "bots.info": self._bots_info,
             "chat.delete": self._chat_delete,
@@ -1026,6 +1030,11 @@ class FakeSlack(LoopbackFake):
     def _dispatch(self, method: str, params: JSONDict, token: str | None) -> JSONDict:
         if not token:
             return {"ok": False, "error": "not_authed"}
+        if method == "apps.connections.open":
+            # Socket Mode: an app-level token (xapp-) gets the WebSocket URL to connect to.
+            if token not in self.app_tokens or self.socket_mode_url is None:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.socket_mode_url}
         if token in self._revoked:
             return {"ok": False, "error": "token_revoked"}
         team_id = self._tokens.get(token)
