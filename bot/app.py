@@ -15,6 +15,7 @@ from bot.inbox_middleware import InboxMiddleware
 from bot.inbox_writer import InboxWriter
 from bot.surfaces import Surfaces
 from handlers import commands, events
+from handlers import decisions as decision_handlers
 from ingest.runner import Processor
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,16 @@ class _QuietTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+def register_surfaces(bolt: App) -> tuple[Surfaces, dict[str, Processor]]:
+    """Register every command, action and event Handoff handles (the manifest test uses this too)."""
+    surfaces = Surfaces(bolt)
+    commands.register(surfaces)
+    decision_handlers.register(surfaces)
+    processors = events.event_processors(surfaces)
+    events.register(surfaces, processors)
+    return surfaces, processors
+
+
 def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) -> HandoffApp:
     """Build the Bolt app for single-workspace mode (SLACK_BOT_TOKEN).
 
@@ -65,10 +76,7 @@ def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) 
         logger=bolt_logger,
         listener_executor=executor,
     )
-    surfaces = Surfaces(bolt)
-    commands.register(surfaces)
-    processors = events.event_processors(surfaces)
-    events.register(surfaces, processors)
+    surfaces, processors = register_surfaces(bolt)
     inbox_writer = InboxWriter(engine=deps.engine, clock=deps.clock, notify=notify_events)
     bolt.use(
         InboxMiddleware(

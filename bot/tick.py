@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.db import checkpoint
 from bot.deps import Deps
+from decisions import sync
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from store import claims, inbox, jobs, traffic
@@ -55,6 +56,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
     report = TickReport(now=instant)
     tasks: list[TickTask] = [
         lambda d, n, r: replay_inbox(d, processors, n, r),
+        deliver_decision_messages,
         run_retention,
     ]
     for task in tasks:
@@ -70,6 +72,12 @@ def replay_inbox(deps: Deps, processors: Mapping[str, Processor], now: datetime,
     del now  # the drain reads the same clock
     for outcome, count in drain_inbox(deps, processors).items():
         report.add(f"events_{outcome.value}", count)
+
+
+def deliver_decision_messages(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Post or update Handoff's decision messages that are still due (say, after a 429 or a crash)."""
+    del now  # the delivery reads the same clock
+    report.add("decision_messages", sync.deliver_due(deps))
 
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from decisions import capture, sync
 from ingest.runner import EventContext
 from store import traffic
 from store.slack_time import ts_to_datetime
@@ -73,6 +74,7 @@ def _on_changed(context: EventContext, channel_id: str) -> None:
     found = context.discover(
         channel_ids=[channel_id],
     )
+    changed_decision = False
     with context.unit_of_work() as session:
         found.save(session=session, now=context.now)
         stored = traffic.get_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=message.ts)
@@ -80,6 +82,11 @@ def _on_changed(context: EventContext, channel_id: str) -> None:
         if stored is not None and stored.text == message.text and not edited:
             return
         traffic.record_edit(session=session, message=message, edited_at=ts_to_datetime(str(edited_ts)), now=context.now)
+        changed_decision = capture.follow_edit(
+            session=session, context=context, channel_id=channel_id, ts=message.ts, text=message.text
+        )
+    if changed_decision:
+        sync.deliver_due(context.deps)
 
 
 def _on_deleted(context: EventContext, channel_id: str) -> None:
@@ -94,6 +101,11 @@ def _on_deleted(context: EventContext, channel_id: str) -> None:
             ts=str(deleted_ts),
             now=context.now,
         )
+        changed_decision = capture.follow_deletion(
+            session=session, context=context, channel_id=channel_id, ts=str(deleted_ts)
+        )
+    if changed_decision:
+        sync.deliver_due(context.deps)
 
 
 def _reaction_target(context: EventContext) -> tuple[str, str, str, str] | None:
@@ -115,6 +127,9 @@ def on_reaction_added(context: EventContext) -> None:
         channel_ids=[channel_id],
         user_ids=[user_id],
     )
+    decision_emoji = capture.is_decision_emoji(context, name)
+    prepared = capture.prepare(context, channel_id, ts) if decision_emoji else None
+    changed_decision = False
     with context.unit_of_work() as session:
         found.save(session=session, now=context.now)
         traffic.add_reaction(
@@ -126,6 +141,12 @@ def on_reaction_added(context: EventContext) -> None:
             user_id=user_id,
             now=context.now,
         )
+        if decision_emoji:
+            changed_decision = capture.file_from_reaction(
+                session=session, context=context, prepared=prepared, channel_id=channel_id, ts=ts, user_id=user_id
+            )
+    if changed_decision:
+        sync.deliver_due(context.deps)
 
 
 def on_reaction_removed(context: EventContext) -> None:
@@ -134,7 +155,14 @@ def on_reaction_removed(context: EventContext) -> None:
     if target is None:
         return
     channel_id, ts, name, user_id = target
+    changed_decision = False
     with context.unit_of_work() as session:
         traffic.remove_reaction(
             session=session, team_id=context.team_id, channel_id=channel_id, ts=ts, name=name, user_id=user_id
         )
+        if capture.is_decision_emoji(context, name):
+            changed_decision = capture.retract_on_removal(
+                session=session, context=context, channel_id=channel_id, ts=ts, user_id=user_id
+            )
+    if changed_decision:
+        sync.deliver_due(context.deps)

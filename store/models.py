@@ -239,3 +239,67 @@ class WorkerBeat(Base):
     worker_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Decision(Base):
+    """A decision filed from a message (reaction, shortcut) or from `/decision`."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID)
+    # The source message; None for a decision typed with /decision.
+    message_ts: Mapped[str | None] = mapped_column(TS)
+    thread_ts: Mapped[str | None] = mapped_column(TS)
+    text: Mapped[str] = mapped_column(Text)
+    why: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    logged_by: Mapped[str] = mapped_column(SLACK_ID)
+    permalink: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="accepted")
+    source: Mapped[str] = mapped_column(String(16))
+    source_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Handoff's own message about the decision (the confirmation in the thread), once posted.
+    confirmation_channel: Mapped[str | None] = mapped_column(SLACK_ID)
+    confirmation_ts: Mapped[str | None] = mapped_column(TS)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        # One decision per message, however many people react or Slack redelivers.
+        UniqueConstraint("team_id", "channel_id", "message_ts"),
+        Index("ix_decisions_channel_created", "team_id", "channel_id", "created_at"),
+    )
+
+
+class DecisionRevision(Base):
+    """Every change to a decision: who, what, when (the audit trail)."""
+
+    __tablename__ = "decision_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), index=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    actor_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    action: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DecisionContext(Base):
+    """The thread around a decision, copied when it was filed: the why usually lives there.
+
+    Copied rather than referenced because raw traffic is pruned after the retention period.
+    """
+
+    __tablename__ = "decision_context"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), index=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    ts: Mapped[str] = mapped_column(TS)
+    user_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    text: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())

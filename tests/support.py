@@ -66,7 +66,14 @@ def event_body(
     }
 
 
-def command_form(command: str, text: str = "", *, user_id: str = "U1", channel_id: str = "C1") -> str:
+def command_form(
+    command: str,
+    text: str = "",
+    *,
+    user_id: str = "U1",
+    channel_id: str = "C1",
+    response_url: str = "http://127.0.0.1:9/commands/response",
+) -> str:
     """A slash command request body, form-encoded as Slack sends it."""
     return urllib.parse.urlencode(
         {
@@ -80,7 +87,7 @@ def command_form(command: str, text: str = "", *, user_id: str = "U1", channel_i
             "command": command,
             "text": text,
             "api_app_id": "A0001",
-            "response_url": "http://127.0.0.1:9/commands/response",
+            "response_url": response_url,
             "trigger_id": "1.2.3",
         }
     )

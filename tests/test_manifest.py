@@ -81,11 +81,8 @@ def _registered_surfaces() -> Surfaces:
     import bot.app
 
     app = App(signing_secret="x", token="xoxb-x", token_verification_enabled=False)
-    register_surfaces = getattr(bot.app, "register_surfaces", None)
-    if register_surfaces is not None:
-        surfaces, _processors = register_surfaces(app)
-        assert isinstance(surfaces, Surfaces)
-        return surfaces
+    surfaces, _processors = bot.app.register_surfaces(app)
+    return surfaces
     from handlers import commands, events
 
     surfaces = Surfaces(app)

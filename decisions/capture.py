@@ -1,0 +1,168 @@
+"""Filing decisions from Slack traffic: a decision emoji added or removed, a source message changed.
+
+Each function runs inside an event's processing (see `ingest.runner`): Slack reads happen in
+`prepare`, before the unit of work; the writes happen in it, together with the scheduled job
+that shows the change in Slack (`decisions.sync`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from decisions import sync
+from ingest.runner import EventContext
+from store import decisions as store
+from store import traffic
+from store.decisions import NewDecision
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What filing from a message needs, read before the transaction."""
+
+    channel_id: str
+    ts: str
+    text: str
+    author_id: str | None
+    thread_ts: str | None
+    permalink: str | None
+
+
+def is_decision_emoji(context: EventContext, name: str) -> bool:
+    """Whether this reaction files a decision (HANDOFF_DECISION_EMOJI; skin tones count as the emoji)."""
+    return name.split("::", 1)[0] in context.deps.settings.decision_emoji
+
+
+def prepare(context: EventContext, channel_id: str, ts: str) -> Prepared | None:
+    """Read the message to file, unless a decision exists for it already (then there is nothing to read)."""
+    with context.deps.read_session_factory() as session:
+        if store.for_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts) is not None:
+            return None
+        stored = traffic.get_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
+        message: dict[str, Any] | None = None
+        if stored is not None and stored.deleted_at is None:
+            message = {"text": stored.text, "user": stored.user_id, "thread_ts": stored.thread_ts}
+    if message is None:
+        # The message predates Handoff (or overtook its own event): one read from Slack.
+        message = _fetch_message(context.client, channel_id, ts)
+        if message is None:
+            logger.info("decision reaction on %s/%s: the message cannot be read", channel_id, ts)
+            return None
+    return Prepared(
+        channel_id=channel_id,
+        ts=ts,
+        text=str(message.get("text") or ""),
+        author_id=message.get("user"),
+        thread_ts=message.get("thread_ts"),
+        permalink=_permalink(context.client, channel_id, ts),
+    )
+
+
+def file_from_reaction(
+    *, session: Session, context: EventContext, prepared: Prepared | None, channel_id: str, ts: str, user_id: str
+) -> bool:
+    """File (or re-file, if retracted) the decision for a reacted message; True when it changed."""
+    if prepared is None:
+        decision = store.for_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
+        if decision is None or not store.reinstate(
+            session=session, decision=decision, actor_id=user_id, now=context.now
+        ):
+            return False
+        sync.schedule(session=session, decision=decision, now=context.now)
+        return True
+    decision, created = store.file(
+        session=session,
+        new=NewDecision(
+            team_id=context.team_id,
+            channel_id=channel_id,
+            message_ts=ts,
+            thread_ts=prepared.thread_ts,
+            text=prepared.text,
+            author_id=prepared.author_id,
+            logged_by=user_id,
+            permalink=prepared.permalink,
+            source="reaction",
+        ),
+        now=context.now,
+    )
+    if not created:
+        return False
+    thread_ts = prepared.thread_ts or ts
+    store.keep_thread(
+        session=session,
+        decision=decision,
+        messages=traffic.thread_messages(
+            session=session, team_id=context.team_id, channel_id=channel_id, thread_ts=thread_ts
+        ),
+    )
+    sync.schedule(session=session, decision=decision, now=context.now)
+    return True
+
+
+def retract_on_removal(*, session: Session, context: EventContext, channel_id: str, ts: str, user_id: str) -> bool:
+    """The person who logged a decision took their emoji back, and nobody else's remains: retract it."""
+    decision = store.for_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
+    if decision is None or decision.logged_by != user_id:
+        return False
+    remaining = traffic.reactions_on(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
+    if any(is_decision_emoji(context, reaction.name) for reaction in remaining):
+        return False
+    if not store.retract(session=session, decision=decision, actor_id=user_id, now=context.now):
+        return False
+    sync.schedule(session=session, decision=decision, now=context.now)
+    return True
+
+
+def follow_edit(*, session: Session, context: EventContext, channel_id: str, ts: str, text: str) -> bool:
+    """A source message was edited: its decision follows."""
+    decision = store.for_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
+    if decision is None or not store.follow_source_edit(
+        session=session, decision=decision, text=text, actor_id=decision.author_id, now=context.now
+    ):
+        return False
+    sync.schedule(session=session, decision=decision, now=context.now)
+    return True
+
+
+def follow_deletion(*, session: Session, context: EventContext, channel_id: str, ts: str) -> bool:
+    """A source message was deleted: its decision stays, marked so."""
+    decision = store.for_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
+    if decision is None or not store.mark_source_deleted(session=session, decision=decision, now=context.now):
+        return False
+    sync.schedule(session=session, decision=decision, now=context.now)
+    return True
+
+
+def _fetch_message(client: WebClient, channel_id: str, ts: str) -> dict[str, Any] | None:
+    try:
+        history = client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
+        for message in history.get("messages") or []:
+            if message.get("ts") == ts:
+                return dict(message)
+        # Not in the channel's history: a thread reply.
+        replies = client.conversations_replies(channel=channel_id, ts=ts, latest=ts, inclusive=True, limit=1)
+        for message in replies.get("messages") or []:
+            if message.get("ts") == ts:
+                return dict(message)
+    except SlackApiError as exc:
+        if exc.response.get("error") in {"channel_not_found", "not_in_channel", "thread_not_found"}:
+            return None
+        raise
+    return None
+
+
+def _permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
+    try:
+        return str(client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"])
+    except SlackApiError as exc:
+        if exc.response.get("error") in {"channel_not_found", "message_not_found"}:
+            return None
+        raise

@@ -1,0 +1,116 @@
+"""Handoff's message about each decision, kept in step with the decision through claimed jobs.
+
+Every change that should show (filed, retracted, source edited or deleted) schedules a job in the
+same transaction as the change. Delivering it posts the message (first time) or updates it, from
+the decision's state at that moment, so jobs may run in any order and the message still ends up
+right. A worker that dies leaves the job to the next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from decisions.blocks import confirmation
+from store import claims, jobs
+from store import decisions as store
+from store.models import Decision, Job
+
+logger = logging.getLogger(__name__)
+
+SYNC_KIND = "decision_message"
+LEASE = timedelta(minutes=2)
+# Slack's answers that no retry will change: the job is kept with the error for operators.
+PERMANENT = frozenset(
+    {"channel_not_found", "not_in_channel", "is_archived", "message_not_found", "invalid_auth", "token_revoked"}
+)
+
+
+def schedule(*, session: Session, decision: Decision, now: datetime) -> None:
+    """Bring Handoff's message about `decision` up to date (inside the change's transaction)."""
+    version = store.revision_count(session=session, decision=decision)
+    jobs.schedule(
+        session=session,
+        kind=SYNC_KIND,
+        team_id=decision.team_id,
+        key=f"{decision.id}:{version}",
+        due_at=now,
+        now=now,
+        payload={"decision_id": decision.id},
+    )
+
+
+def deliver_due(deps: Deps, *, limit: int = 50) -> int:
+    """Post or update the messages of every due job; returns how many were delivered."""
+    now = deps.clock.now()
+    with deps.session_factory.begin() as session:
+        due = jobs.claim(session=session, kinds=[SYNC_KIND], now=now, owner=deps.worker_id, lease=LEASE, limit=limit)
+    delivered = 0
+    for job in due:
+        delivered += _deliver(deps, job, now)
+    return delivered
+
+
+def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
+    job_id, team_id, attempts = int(job.id), str(job.team_id), int(job.attempts)
+    decision_id = int(job.payload["decision_id"])
+    with deps.read_session_factory() as session:
+        decision = store.get(session=session, team_id=team_id, decision_id=decision_id)
+    if decision is None:
+        _finish(deps, job_id, now, error="decision no longer exists")
+        return 0
+    text, blocks = confirmation(decision)
+    client = deps.slack.for_team(team_id)
+    try:
+        if decision.confirmation_ts is None:
+            response = client.chat_postMessage(
+                channel=decision.channel_id,
+                thread_ts=decision.thread_ts or decision.message_ts,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            with deps.session_factory.begin() as session:
+                row = store.get(session=session, team_id=team_id, decision_id=decision_id)
+                assert row is not None
+                store.record_confirmation(
+                    session=session, decision=row, channel_id=str(response["channel"]), ts=str(response["ts"])
+                )
+                claims.complete(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now)
+            return 1
+        client.chat_update(
+            channel=decision.confirmation_channel or decision.channel_id,
+            ts=decision.confirmation_ts,
+            text=text,
+            blocks=blocks,
+        )
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", ""))
+        if error in PERMANENT:
+            logger.warning("cannot show decision %s in %s: %s", decision_id, decision.channel_id, error)
+            _finish(deps, job_id, now, error=f"slack: {error}")
+            return 0
+        retry_after = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
+        wait = timedelta(seconds=int(retry_after)) if retry_after else timedelta(minutes=min(5**attempts, 360))
+        with deps.session_factory.begin() as session:
+            claims.release(
+                session=session, model=Job, row_id=job_id, owner=deps.worker_id, retry_at=now + wait, error=error
+            )
+        return 0
+    _finish(deps, job_id, now)
+    return 1
+
+
+def _finish(deps: Deps, job_id: int, now: datetime, *, error: str | None = None) -> None:
+    with deps.session_factory.begin() as session:
+        if error is None:
+            claims.complete(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now)
+        else:
+            claims.give_up(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now, error=error)

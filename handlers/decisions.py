@@ -1,0 +1,91 @@
+"""`/decision` and the buttons on Handoff's decision messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, Respond
+
+from bot.deps import Deps
+from bot.surfaces import CommandHelp, Surfaces
+from decisions import sync
+from decisions.blocks import UNDO_ACTION
+from store import decisions as store
+from store.decisions import NewDecision
+
+DECISION_HELP = [
+    CommandHelp("/decision <what was decided>", "file a decision in this channel's log"),
+]
+USAGE = (
+    "Write the decision after the command, for example `/decision We ship the beta on Monday`. "
+    "You can also react to any message with :{emoji}: to file it."
+)
+
+
+def register(surfaces: Surfaces) -> None:
+    """Register `/decision` and the decision message's buttons."""
+    surfaces.command("/decision", on_decision, help=DECISION_HELP)
+    surfaces.action(UNDO_ACTION, on_undo)
+
+
+def on_decision(ack: Ack, command: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
+    """`/decision <text>`: file it, attributed to the sender, and show it in the channel."""
+    deps: Deps = context["deps"]
+    text = str(command.get("text") or "").strip()
+    if not text or text.lower() in {"help", "?", "-h", "--help"}:
+        ack(text=USAGE.format(emoji=deps.settings.decision_emoji[0]))
+        return
+    now = deps.clock.now()
+    with deps.session_factory.begin() as session:
+        decision, _ = store.file(
+            session=session,
+            new=NewDecision(
+                team_id=str(command["team_id"]),
+                channel_id=str(command["channel_id"]),
+                text=text,
+                logged_by=str(command["user_id"]),
+                author_id=str(command["user_id"]),
+                source="command",
+            ),
+            now=now,
+        )
+        sync.schedule(session=session, decision=decision, now=now)
+        decision_id = decision.id
+    ack(text="Filed in the decision log.")
+    sync.deliver_due(deps)
+    with deps.read_session_factory() as session:
+        shown = store.get(session=session, team_id=str(command["team_id"]), decision_id=decision_id)
+    if shown is not None and shown.confirmation_ts is None:
+        respond(
+            text="It's in the log, but I couldn't post it here: I'm not in this channel. "
+            "Invite me with `/invite @Handoff` to show decisions here.",
+            response_type="ephemeral",
+        )
+
+
+def on_undo(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
+    """*Undo* on a decision message: only the person who logged it may retract it."""
+    ack()
+    deps: Deps = context["deps"]
+    team_id = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id") or "")
+    user_id = str(body["user"]["id"])
+    try:
+        decision_id = int(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError):
+        respond(text="That button no longer works; use the decision's latest message.", response_type="ephemeral")
+        return
+    now = deps.clock.now()
+    with deps.session_factory.begin() as session:
+        decision = store.get(session=session, team_id=team_id, decision_id=decision_id)
+        if decision is None:
+            refusal = "That decision is no longer in the log."
+        elif decision.logged_by != user_id:
+            refusal = f"Only <@{decision.logged_by}>, who logged this decision, can undo it."
+        else:
+            refusal = None
+            if store.retract(session=session, decision=decision, actor_id=user_id, now=now):
+                sync.schedule(session=session, decision=decision, now=now)
+    if refusal is not None:
+        respond(text=refusal, response_type="ephemeral", replace_original=False)
+        return
+    sync.deliver_due(deps)

@@ -1,0 +1,201 @@
+"""Decisions, their revisions and their thread context. Every query is scoped by workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import Decision, DecisionContext, DecisionRevision, Message
+from store.upsert import insert_ignore
+
+ACCEPTED, RETRACTED = "accepted", "retracted"
+
+
+@dataclass(frozen=True)
+class NewDecision:
+    """What filing a decision needs."""
+
+    team_id: str
+    channel_id: str
+    text: str
+    logged_by: str
+    source: str
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    author_id: str | None = None
+    permalink: str | None = None
+
+
+def get(*, session: Session, team_id: str, decision_id: int) -> Decision | None:
+    """One decision of a workspace."""
+    return session.scalars(
+        select(Decision).where(Decision.team_id == team_id, Decision.id == decision_id)
+    ).one_or_none()
+
+
+def for_message(*, session: Session, team_id: str, channel_id: str, ts: str) -> Decision | None:
+    """The decision filed from a message, if any."""
+    return session.scalars(
+        select(Decision).where(
+            Decision.team_id == team_id, Decision.channel_id == channel_id, Decision.message_ts == ts
+        )
+    ).one_or_none()
+
+
+def file(*, session: Session, new: NewDecision, now: datetime) -> tuple[Decision, bool]:
+    """File a decision; for a message that has one already, return that one. True when new."""
+    values = {
+        "team_id": new.team_id,
+        "channel_id": new.channel_id,
+        "message_ts": new.message_ts,
+        "thread_ts": new.thread_ts,
+        "text": new.text,
+        "why": "",
+        "author_id": new.author_id,
+        "logged_by": new.logged_by,
+        "permalink": new.permalink,
+        "status": ACCEPTED,
+        "source": new.source,
+        "source_deleted": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if new.message_ts is not None:
+        created = insert_ignore(
+            session=session, model=Decision, values=values, key=["team_id", "channel_id", "message_ts"]
+        )
+        decision = for_message(session=session, team_id=new.team_id, channel_id=new.channel_id, ts=new.message_ts)
+        assert decision is not None
+    else:
+        decision, created = Decision(**values), True
+        session.add(decision)
+        session.flush()
+    if created:
+        _revise(session, decision, actor_id=new.logged_by, action="created", old=None, new=new.text, now=now)
+    return decision, created
+
+
+def retract(*, session: Session, decision: Decision, actor_id: str, now: datetime) -> bool:
+    """Retract a decision (kept, with its audit trail); False when it already was."""
+    if decision.status == RETRACTED:
+        return False
+    _revise(session, decision, actor_id=actor_id, action="status", old=decision.status, new=RETRACTED, now=now)
+    decision.status = RETRACTED
+    decision.updated_at = now
+    return True
+
+
+def reinstate(*, session: Session, decision: Decision, actor_id: str, now: datetime) -> bool:
+    """File a retracted decision again (someone reacted anew); the new reactor is its logger."""
+    if decision.status != RETRACTED:
+        return False
+    _revise(session, decision, actor_id=actor_id, action="status", old=RETRACTED, new=ACCEPTED, now=now)
+    decision.status = ACCEPTED
+    decision.logged_by = actor_id
+    decision.updated_at = now
+    return True
+
+
+def follow_source_edit(*, session: Session, decision: Decision, text: str, actor_id: str | None, now: datetime) -> bool:
+    """The source message was edited: the decision's text follows, the old text stays in the revisions."""
+    if decision.text == text:
+        return False
+    _revise(session, decision, actor_id=actor_id, action="text", old=decision.text, new=text, now=now)
+    decision.text = text
+    decision.updated_at = now
+    return True
+
+
+def mark_source_deleted(*, session: Session, decision: Decision, now: datetime) -> bool:
+    """The source message was deleted: the decision stays, marked so."""
+    if decision.source_deleted:
+        return False
+    _revise(session, decision, actor_id=None, action="source_deleted", old=None, new=None, now=now)
+    decision.source_deleted = True
+    decision.updated_at = now
+    return True
+
+
+def record_confirmation(*, session: Session, decision: Decision, channel_id: str, ts: str) -> None:
+    """Remember Handoff's own message about the decision, to update it later."""
+    decision.confirmation_channel = channel_id
+    decision.confirmation_ts = ts
+
+
+def keep_thread(*, session: Session, decision: Decision, messages: Sequence[Message]) -> None:
+    """Copy the thread around the decision (people's messages only) so it outlives traffic retention."""
+    for message in messages:
+        if message.is_bot or message.is_system or message.deleted_at is not None:
+            continue
+        session.add(
+            DecisionContext(
+                decision_id=decision.id,
+                team_id=decision.team_id,
+                ts=message.ts,
+                user_id=message.user_id,
+                text=message.text,
+                posted_at=message.posted_at,
+            )
+        )
+
+
+def thread_of(*, session: Session, team_id: str, decision_id: int) -> list[DecisionContext]:
+    """The kept thread of a decision, in order."""
+    return list(
+        session.scalars(
+            select(DecisionContext)
+            .where(DecisionContext.team_id == team_id, DecisionContext.decision_id == decision_id)
+            .order_by(DecisionContext.posted_at, DecisionContext.ts)
+        )
+    )
+
+
+def revisions_of(*, session: Session, team_id: str, decision_id: int) -> list[DecisionRevision]:
+    """A decision's audit trail, oldest first."""
+    return list(
+        session.scalars(
+            select(DecisionRevision)
+            .where(DecisionRevision.team_id == team_id, DecisionRevision.decision_id == decision_id)
+            .order_by(DecisionRevision.id)
+        )
+    )
+
+
+def revision_count(*, session: Session, decision: Decision) -> int:
+    """How many changes a decision has had (it only grows: it versions Handoff's message about it)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(DecisionRevision)
+            .where(DecisionRevision.team_id == decision.team_id, DecisionRevision.decision_id == decision.id)
+        )
+        or 0
+    )
+
+
+def _revise(
+    session: Session,
+    decision: Decision,
+    *,
+    actor_id: str | None,
+    action: str,
+    old: str | None,
+    new: str | None,
+    now: datetime,
+) -> None:
+    session.add(
+        DecisionRevision(
+            decision_id=decision.id,
+            team_id=decision.team_id,
+            actor_id=actor_id,
+            action=action,
+            old_value=old,
+            new_value=new,
+            at=now,
+        )
+    )
+    session.flush()
