@@ -9,6 +9,8 @@ from store.models import Decision
 # Block Kit allows 3,000 characters in a section's text; leave room for the framing.
 SECTION_TEXT_LIMIT = 2_800
 UNDO_ACTION = "decision_undo"
+WHY_ACTION = "decision_add_why"
+WHY_EXCERPT_LIMIT = 1_000
 
 
 def escape(text: str) -> str:
@@ -49,6 +51,9 @@ def confirmation(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
             },
         }
     ]
+    if decision.why:
+        why = quoted(decision.why, limit=WHY_EXCERPT_LIMIT)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{why}"}})
     if notes:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(notes)}]})
     blocks.append(
@@ -57,10 +62,16 @@ def confirmation(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
             "elements": [
                 {
                     "type": "button",
+                    "action_id": WHY_ACTION,
+                    "text": {"type": "plain_text", "text": "Edit the why" if decision.why else "Add the why"},
+                    "value": str(decision.id),
+                },
+                {
+                    "type": "button",
                     "action_id": UNDO_ACTION,
                     "text": {"type": "plain_text", "text": "Undo"},
                     "value": str(decision.id),
-                }
+                },
             ],
         }
     )

@@ -62,7 +62,7 @@ def prepare(context: EventContext, channel_id: str, ts: str) -> Prepared | None:
         text=str(message.get("text") or ""),
         author_id=message.get("user"),
         thread_ts=message.get("thread_ts"),
-        permalink=_permalink(context.client, channel_id, ts),
+        permalink=permalink(context.client, channel_id, ts),
     )
 
 
@@ -159,7 +159,8 @@ def _fetch_message(client: WebClient, channel_id: str, ts: str) -> dict[str, Any
     return None
 
 
-def _permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
+def permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
+    """A message's permalink, or None when Slack cannot find it."""
     try:
         return str(client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"])
     except SlackApiError as exc:

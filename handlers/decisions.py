@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions import sync
 from decisions.blocks import UNDO_ACTION
+from decisions.modal import Source
+from handlers.decision_modals import open_file_modal
 from store import decisions as store
 from store.decisions import NewDecision
 
 DECISION_HELP = [
     CommandHelp("/decision <what was decided>", "file a decision in this channel's log"),
+    CommandHelp("/decision", "open the form: what was decided, why, alternatives, tags, owner, review date"),
 ]
 USAGE = (
     "Write the decision after the command, for example `/decision We ship the beta on Monday`. "
@@ -28,12 +32,25 @@ def register(surfaces: Surfaces) -> None:
     surfaces.action(UNDO_ACTION, on_undo)
 
 
-def on_decision(ack: Ack, command: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
+def on_decision(
+    ack: Ack, command: dict[str, Any], context: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
     """`/decision <text>`: file it, attributed to the sender, and show it in the channel."""
     deps: Deps = context["deps"]
     text = str(command.get("text") or "").strip()
-    if not text or text.lower() in {"help", "?", "-h", "--help"}:
+    if text.lower() in {"help", "?", "-h", "--help"}:
         ack(text=USAGE.format(emoji=deps.settings.decision_emoji[0]))
+        return
+    if not text:
+        # `/decision` alone: the full modal, for the why, alternatives, tags, owner and review date.
+        ack()
+        open_file_modal(
+            client,
+            trigger_id=str(command["trigger_id"]),
+            source=Source(channel_id=str(command["channel_id"])),
+            text="",
+            user_id=str(command["user_id"]),
+        )
         return
     now = deps.clock.now()
     with deps.session_factory.begin() as session:

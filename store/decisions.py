@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -77,6 +77,52 @@ def file(*, session: Session, new: NewDecision, now: datetime) -> tuple[Decision
     if created:
         _revise(session, decision, actor_id=new.logged_by, action="created", old=None, new=new.text, now=now)
     return decision, created
+
+
+@dataclass(frozen=True)
+class Details:
+    """The parts of a decision people fill in beyond its text; None leaves a part unchanged."""
+
+    text: str | None = None
+    why: str | None = None
+    alternatives: str | None = None
+    tags: str | None = None
+    owner_id: str | None = None
+    review_by: date | None = None
+
+
+def set_details(*, session: Session, decision: Decision, details: Details, actor_id: str, now: datetime) -> bool:
+    """Change what was given, one revision per changed part; True when anything changed."""
+    changed = False
+    for name in ("text", "why", "alternatives", "tags", "owner_id", "review_by"):
+        new = getattr(details, name)
+        old = getattr(decision, name)
+        if new is None or new == old:
+            continue
+        _revise(
+            session,
+            decision,
+            actor_id=actor_id,
+            action=name,
+            old=None if old is None else str(old),
+            new=str(new),
+            now=now,
+        )
+        setattr(decision, name, new)
+        changed = True
+    if changed:
+        decision.updated_at = now
+    return changed
+
+
+def normalize_tags(raw: str) -> str:
+    """`Infra, #Q4 ,db` → `infra,q4,db`: lower-case, no hashes, no blanks, no repeats."""
+    tags: list[str] = []
+    for part in raw.split(","):
+        tag = part.strip().lstrip("#").lower()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return ",".join(tags)
 
 
 def retract(*, session: Session, decision: Decision, actor_id: str, now: datetime) -> bool:

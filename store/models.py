@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Index,
     Integer,
     MetaData,
@@ -254,6 +255,11 @@ class Decision(Base):
     thread_ts: Mapped[str | None] = mapped_column(TS)
     text: Mapped[str] = mapped_column(Text)
     why: Mapped[str] = mapped_column(Text, default="")
+    alternatives: Mapped[str] = mapped_column(Text, default="")
+    # Lower-case, comma-separated, no spaces around commas.
+    tags: Mapped[str] = mapped_column(String(500), default="")
+    owner_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    review_by: Mapped[date | None] = mapped_column(Date)
     author_id: Mapped[str | None] = mapped_column(SLACK_ID)
     logged_by: Mapped[str] = mapped_column(SLACK_ID)
     permalink: Mapped[str | None] = mapped_column(String(500))

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 12:57:38.161173
+Create Date: 2026-11-29 13:03:13.131594
 """
 
 from collections.abc import Sequence
@@ -58,6 +58,10 @@ def upgrade() -> None:
         sa.Column("thread_ts", sa.String(length=32), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("why", sa.Text(), nullable=False),
+        sa.Column("alternatives", sa.Text(), nullable=False),
+        sa.Column("tags", sa.String(length=500), nullable=False),
+        sa.Column("owner_id", sa.String(length=32), nullable=True),
+        sa.Column("review_by", sa.Date(), nullable=True),
         sa.Column("author_id", sa.String(length=32), nullable=True),
         sa.Column("logged_by", sa.String(length=32), nullable=False),
         sa.Column("permalink", sa.String(length=500), nullable=True),

@@ -1,0 +1,145 @@
+"""The decision modal (shortcut *Log as decision*, `/decision` alone, *Add the why*): build and read it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from store.decisions import Details, normalize_tags
+
+FILE_CALLBACK = "decision_file"
+WHY_CALLBACK = "decision_why"
+# Block Kit: a plain_text_input holds at most 3,000 characters.
+INPUT_LIMIT = 3_000
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a decision filed from the modal comes from (kept in the view's private_metadata)."""
+
+    channel_id: str
+    message_ts: str | None = None
+    thread_ts: str | None = None
+    author_id: str | None = None
+
+    def encode(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def decode(cls, raw: str) -> Source:
+        data = json.loads(raw or "{}")
+        return cls(
+            channel_id=str(data["channel_id"]),
+            message_ts=data.get("message_ts"),
+            thread_ts=data.get("thread_ts"),
+            author_id=data.get("author_id"),
+        )
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: str = "",
+    multiline: bool = True,
+    optional: bool = True,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": multiline,
+        "max_length": INPUT_LIMIT,
+    }
+    if initial:
+        element["initial_value"] = initial[:INPUT_LIMIT]
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def file_view(*, source: Source, text: str, owner_id: str) -> dict[str, Any]:
+    """The modal to file a decision, pre-filled from a message (or empty, for `/decision` alone)."""
+    return {
+        "type": "modal",
+        "callback_id": FILE_CALLBACK,
+        "private_metadata": source.encode(),
+        "title": {"type": "plain_text", "text": "Log a decision"},
+        "submit": {"type": "plain_text", "text": "File it"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _text_input("title", "What was decided", initial=text, optional=False),
+            _text_input("why", "Why", hint="What someone waking up in another time zone needs to understand it."),
+            _text_input("alternatives", "Alternatives considered"),
+            _text_input("tags", "Tags", multiline=False, hint="Comma-separated, e.g. infra, q4"),
+            {
+                "type": "input",
+                "block_id": "owner",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Owner"},
+                "element": {"type": "users_select", "action_id": "value", "initial_user": owner_id},
+            },
+            {
+                "type": "input",
+                "block_id": "review_by",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Review by"},
+                "element": {"type": "datepicker", "action_id": "value"},
+                "hint": {"type": "plain_text", "text": "The owner is reminded at the start of their day then."},
+            },
+        ],
+    }
+
+
+def why_view(*, decision_id: int, why: str, alternatives: str) -> dict[str, Any]:
+    """The modal behind *Add the why*."""
+    return {
+        "type": "modal",
+        "callback_id": WHY_CALLBACK,
+        "private_metadata": str(decision_id),
+        "title": {"type": "plain_text", "text": "Add the why"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _text_input("why", "Why", initial=why, optional=False),
+            _text_input("alternatives", "Alternatives considered", initial=alternatives),
+        ],
+    }
+
+
+def read_details(values: dict[str, Any], *, today: date) -> tuple[Details, dict[str, str]]:
+    """The submitted fields, and an error message per field that needs fixing (Slack shows them inline)."""
+    errors: dict[str, str] = {}
+
+    def text(block_id: str) -> str | None:
+        entry = (values.get(block_id) or {}).get("value") or {}
+        raw = entry.get("value") if "value" in entry else None
+        return None if raw is None else str(raw).strip()
+
+    title = text("title")
+    if "title" in values and not title:
+        errors["title"] = "Say what was decided, in a sentence."
+    owner = ((values.get("owner") or {}).get("value") or {}).get("selected_user")
+    picked = ((values.get("review_by") or {}).get("value") or {}).get("selected_date")
+    review_by = date.fromisoformat(picked) if picked else None
+    if review_by is not None and review_by < today:
+        errors["review_by"] = "Pick today or a later date."
+    tags = text("tags")
+    details = Details(
+        text=title or None,
+        why=text("why") if "why" in values else None,
+        alternatives=text("alternatives") if "alternatives" in values else None,
+        tags=normalize_tags(tags) if tags is not None else None,
+        owner_id=str(owner) if owner else None,
+        review_by=review_by,
+    )
+    return details, errors

@@ -1,0 +1,126 @@
+"""The decision modal: *Log as decision* on a message, `/decision` alone, and *Add the why*."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.surfaces import Surfaces
+from decisions import sync
+from decisions.blocks import WHY_ACTION
+from decisions.capture import permalink
+from decisions.modal import FILE_CALLBACK, WHY_CALLBACK, Source, file_view, read_details, why_view
+from store import decisions as store
+from store.decisions import NewDecision
+
+LOG_MESSAGE_SHORTCUT = "decision_log_message"
+
+
+def register(surfaces: Surfaces) -> None:
+    """Register the shortcut, the *Add the why* button and both modals' submissions."""
+    surfaces.message_shortcut(LOG_MESSAGE_SHORTCUT, on_log_message)
+    surfaces.action(WHY_ACTION, on_add_why)
+    surfaces.view(FILE_CALLBACK, on_file_submitted)
+    surfaces.view(WHY_CALLBACK, on_why_submitted)
+
+
+def open_file_modal(client: WebClient, *, trigger_id: str, source: Source, text: str, user_id: str) -> None:
+    """Open the modal to file a decision."""
+    client.views_open(trigger_id=trigger_id, view=file_view(source=source, text=text, owner_id=user_id))
+
+
+def on_log_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+    """Message shortcut *Log as decision*: the modal, pre-filled from the message."""
+    ack()
+    message = shortcut.get("message") or {}
+    source = Source(
+        channel_id=str((shortcut.get("channel") or {}).get("id")),
+        message_ts=str(message.get("ts")),
+        thread_ts=message.get("thread_ts"),
+        author_id=message.get("user"),
+    )
+    open_file_modal(
+        client,
+        trigger_id=str(shortcut["trigger_id"]),
+        source=source,
+        text=str(message.get("text") or ""),
+        user_id=str(shortcut["user"]["id"]),
+    )
+
+
+def on_file_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]) -> None:
+    """The filled-in modal: file the decision with its why, alternatives, tags, owner, review date."""
+    deps: Deps = context["deps"]
+    now = deps.clock.now()
+    details, errors = read_details(view["state"]["values"], today=now.date())
+    source = Source.decode(view.get("private_metadata", ""))
+    team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
+    if not errors and source.message_ts is not None:
+        with deps.read_session_factory() as session:
+            if store.for_message(session=session, team_id=team_id, channel_id=source.channel_id, ts=source.message_ts):
+                errors["title"] = "This message is in the log already: use *Add the why* on Handoff's reply to it."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    link = permalink(deps.slack.for_team(team_id), source.channel_id, source.message_ts) if source.message_ts else None
+    assert details.text is not None
+    with deps.session_factory.begin() as session:
+        decision, _ = store.file(
+            session=session,
+            new=NewDecision(
+                team_id=team_id,
+                channel_id=source.channel_id,
+                text=details.text,
+                logged_by=user_id,
+                source="shortcut" if source.message_ts else "command",
+                message_ts=source.message_ts,
+                thread_ts=source.thread_ts,
+                author_id=source.author_id or user_id,
+                permalink=link,
+            ),
+            now=now,
+        )
+        store.set_details(session=session, decision=decision, details=details, actor_id=user_id, now=now)
+        sync.schedule(session=session, decision=decision, now=now)
+    sync.deliver_due(deps)
+
+
+def on_add_why(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
+    """*Add the why* on a decision message: the modal with its current why."""
+    ack()
+    deps: Deps = context["deps"]
+    decision_id = int(body["actions"][0]["value"])
+    with deps.read_session_factory() as session:
+        decision = store.get(session=session, team_id=str(body["team"]["id"]), decision_id=decision_id)
+    if decision is None:
+        return
+    client.views_open(
+        trigger_id=str(body["trigger_id"]),
+        view=why_view(decision_id=decision.id, why=decision.why, alternatives=decision.alternatives),
+    )
+
+
+def on_why_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]) -> None:
+    """Save the why (and the alternatives) with a revision, and show it on the decision message."""
+    deps: Deps = context["deps"]
+    now = deps.clock.now()
+    details, errors = read_details(view["state"]["values"], today=now.date())
+    if errors or not details.why:
+        ack(response_action="errors", errors=errors or {"why": "Write the reason, even in one line."})
+        return
+    ack()
+    with deps.session_factory.begin() as session:
+        decision = store.get(
+            session=session, team_id=str(body["team"]["id"]), decision_id=int(view["private_metadata"])
+        )
+        if decision is None:
+            return
+        if store.set_details(
+            session=session, decision=decision, details=details, actor_id=str(body["user"]["id"]), now=now
+        ):
+            sync.schedule(session=session, decision=decision, now=now)
+    sync.deliver_due(deps)

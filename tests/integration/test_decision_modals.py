@@ -1,0 +1,217 @@
+"""The decision modal over signed HTTP: shortcut, `/decision` alone, validation, *Add the why*."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from decisions.blocks import WHY_ACTION
+from decisions.modal import FILE_CALLBACK, WHY_CALLBACK
+from handlers.decision_modals import LOG_MESSAGE_SHORTCUT
+from store import decisions as store
+from store.models import Decision
+from store.slack_time import datetime_to_ts
+from tests.conftest import START
+from tests.fakes.slack_api import FakeSlack
+from tests.support import TEAM_ID, LiveServer, command_form, event_body
+
+TS = datetime_to_ts(START - timedelta(minutes=30))
+
+
+def _world(fake: FakeSlack) -> None:
+    for user in ("U1", "U2"):
+        fake.add_user(TEAM_ID, user, name=user.lower())
+    fake.add_channel(TEAM_ID, "C1", name="general", members=["U1", "U2", "UBOT"])
+    fake.add_message("C1", ts=TS, user="U1", text="Let's move the launch to March")
+
+
+def _interact(live: LiveServer, payload: dict[str, Any]) -> Any:
+    base = {"team": {"id": TEAM_ID, "domain": "acme"}, "api_app_id": "A0001", "token": "legacy", "trigger_id": "9.9.9"}
+    response = live.post_form(urllib.parse.urlencode({"payload": json.dumps({**base, **payload})}))
+    assert response.status_code == 200
+    live.settle()
+    return response.json() if response.content else None
+
+
+def _submit(live: LiveServer, callback_id: str, metadata: str, values: dict[str, Any], user: str = "U2") -> Any:
+    view = {
+        "id": "V1",
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": metadata,
+        "hash": "h",
+        "state": {"values": values},
+    }
+    return _interact(live, {"type": "view_submission", "user": {"id": user, "team_id": TEAM_ID}, "view": view})
+
+
+def _form(title: str, **fields: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"title": {"value": {"type": "plain_text_input", "value": title}}}
+    for name in ("why", "alternatives", "tags"):
+        values[name] = {"value": {"type": "plain_text_input", "value": fields.get(name)}}
+    values["owner"] = {"value": {"type": "users_select", "selected_user": fields.get("owner")}}
+    values["review_by"] = {"value": {"type": "datepicker", "selected_date": fields.get("review_by")}}
+    return values
+
+
+def _decisions(factory: sessionmaker[Session]) -> list[Decision]:
+    with factory() as session:
+        return list(session.scalars(select(Decision).order_by(Decision.id)))
+
+
+def test_the_shortcut_opens_the_modal_prefilled_from_the_message(live: LiveServer, fake_slack: FakeSlack) -> None:
+    _world(fake_slack)
+    _interact(
+        live,
+        {
+            "type": "message_action",
+            "callback_id": LOG_MESSAGE_SHORTCUT,
+            "user": {"id": "U2", "team_id": TEAM_ID},
+            "channel": {"id": "C1", "name": "general"},
+            "message": {"type": "message", "user": "U1", "text": "Let's move the launch to March", "ts": TS},
+            "response_url": fake_slack.response_url("sc"),
+        },
+    )
+    (opened,) = fake_slack.calls_to("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == FILE_CALLBACK
+    assert view["blocks"][0]["element"]["initial_value"] == "Let's move the launch to March"
+    assert json.loads(view["private_metadata"]) == {
+        "channel_id": "C1",
+        "message_ts": TS,
+        "thread_ts": None,
+        "author_id": "U1",
+    }
+
+
+def test_submitting_the_modal_files_the_decision_with_everything_given(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    metadata = json.dumps({"channel_id": "C1", "message_ts": TS, "thread_ts": None, "author_id": "U1"})
+    review = (START.date() + timedelta(days=30)).isoformat()
+    answer = _submit(
+        live,
+        FILE_CALLBACK,
+        metadata,
+        _form(
+            "Launch moves to March",
+            why="QA needs two more weeks",
+            alternatives="Cut scope",
+            tags="Launch, #Q1 ,launch",
+            owner="U1",
+            review_by=review,
+        ),
+    )
+    assert answer is None
+    (decision,) = _decisions(session_factory)
+    assert (decision.text, decision.why, decision.alternatives) == (
+        "Launch moves to March",
+        "QA needs two more weeks",
+        "Cut scope",
+    )
+    assert (decision.tags, decision.owner_id, decision.review_by) == ("launch,q1", "U1", date.fromisoformat(review))
+    assert (decision.source, decision.logged_by, decision.author_id, decision.message_ts) == (
+        "shortcut",
+        "U2",
+        "U1",
+        TS,
+    )
+    assert decision.permalink is not None
+    (post,) = fake_slack.calls_to("chat.postMessage")
+    shown = json.dumps(post.params["blocks"])
+    assert "QA needs two more weeks" in shown and "Edit the why" in shown
+    # Filing the same message again is refused inline, not duplicated.
+    again = _submit(live, FILE_CALLBACK, metadata, _form("Launch moves to March"))
+    assert again["response_action"] == "errors" and "already" in again["errors"]["title"]
+    assert len(_decisions(session_factory)) == 1
+
+
+def test_the_modal_says_what_to_fix_and_files_nothing(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    metadata = json.dumps({"channel_id": "C1"})
+    answer = _submit(
+        live, FILE_CALLBACK, metadata, _form("   ", review_by=(START.date() - timedelta(days=1)).isoformat())
+    )
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"title", "review_by"}
+    assert _decisions(session_factory) == []
+
+
+def test_slash_decision_alone_opens_the_modal_for_this_channel(live: LiveServer, fake_slack: FakeSlack) -> None:
+    _world(fake_slack)
+    assert live.post_form(command_form("/decision", "", user_id="U2", channel_id="C1")).status_code == 200
+    live.settle()
+    (opened,) = fake_slack.calls_to("views.open")
+    assert opened.params["trigger_id"] == "1.2.3"
+    assert json.loads(opened.params["view"]["private_metadata"])["channel_id"] == "C1"
+
+
+def test_add_the_why_saves_it_with_a_revision_and_shows_it(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    live.post_event(event_body({"type": "message", "channel": "C1", "user": "U1", "text": "Launch in March", "ts": TS}))
+    live.post_event(
+        event_body(
+            {
+                "type": "reaction_added",
+                "user": "U2",
+                "reaction": "memo",
+                "item": {"type": "message", "channel": "C1", "ts": TS},
+            }
+        )
+    )
+    live.settle()
+    (decision,) = _decisions(session_factory)
+    _interact(
+        live,
+        {
+            "type": "block_actions",
+            "user": {"id": "U1", "team_id": TEAM_ID},
+            "channel": {"id": "C1"},
+            "response_url": fake_slack.response_url("why"),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": WHY_ACTION,
+                    "block_id": "b",
+                    "value": str(decision.id),
+                    "action_ts": "1",
+                }
+            ],
+        },
+    )
+    (opened,) = fake_slack.calls_to("views.open")
+    assert opened.params["view"]["callback_id"] == WHY_CALLBACK
+    empty = _submit(
+        live, WHY_CALLBACK, str(decision.id), {"why": {"value": {"type": "plain_text_input", "value": " "}}}, user="U1"
+    )
+    assert empty["response_action"] == "errors" and "why" in empty["errors"]
+    _submit(
+        live,
+        WHY_CALLBACK,
+        str(decision.id),
+        {
+            "why": {"value": {"type": "plain_text_input", "value": "Suppliers slipped"}},
+            "alternatives": {"value": {"type": "plain_text_input", "value": None}},
+        },
+        user="U1",
+    )
+    (decision,) = _decisions(session_factory)
+    assert decision.why == "Suppliers slipped"
+    with session_factory() as session:
+        (change,) = [
+            r
+            for r in store.revisions_of(session=session, team_id=TEAM_ID, decision_id=decision.id)
+            if r.action == "why"
+        ]
+    assert (change.actor_id, change.new_value) == ("U1", "Suppliers slipped")
+    assert "Suppliers slipped" in json.dumps(fake_slack.calls_to("chat.update")[-1].params["blocks"])
