@@ -14,7 +14,7 @@ from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.tick import run_tick
-from decisions.blocks import SECTION_TEXT_LIMIT, UNDO_ACTION
+from decisions.blocks import SECTION_TEXT_LIMIT, UNDO_ACTION, WHY_ACTION
 from store import decisions as store
 from store.models import Decision
 from store.slack_time import datetime_to_ts
@@ -97,7 +97,10 @@ def test_a_memo_reaction_files_the_decision_and_confirms_once_in_its_thread(
     assert post.params["channel"] == "C1" and post.params["thread_ts"] == TS
     assert "<@U2>" in post.params["text"]
     buttons = [e for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [(b["action_id"], b["value"]) for b in buttons] == [(UNDO_ACTION, str(decision.id))]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (WHY_ACTION, str(decision.id)),
+        (UNDO_ACTION, str(decision.id)),
+    ]
     assert decision.confirmation_ts == post.response["ts"]
     # Another person's memo, and Slack redelivering the first event: still one decision, one message.
     _react(live, "U3")
@@ -263,10 +266,10 @@ def test_slash_decision_files_it_and_shows_it_in_the_channel_without_pinging_any
     assert "&lt;!channel&gt; &amp; &lt;@U3&gt;" in shown
 
 
-def test_slash_decision_alone_explains_how_and_files_nothing(
+def test_slash_decision_help_explains_how_and_files_nothing(
     live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
 ) -> None:
-    answer = live.post_form(command_form("/decision", "   ")).text
+    answer = live.post_form(command_form("/decision", " help ")).text
     assert "/decision We ship the beta on Monday" in answer and ":memo:" in answer
     assert _decisions(session_factory) == []
 
