@@ -15,7 +15,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot.deps import Deps
 from decisions import sync
+from ingest.discovery import Discovered, discover
+from ingest.known import KnownCache
 from ingest.runner import EventContext
 from store import decisions as store
 from store import traffic
@@ -139,6 +142,22 @@ def follow_deletion(*, session: Session, context: EventContext, channel_id: str,
         return False
     sync.schedule(session=session, decision=decision, now=context.now)
     return True
+
+
+def learn_channel(deps: Deps, team_id: str, channel_id: str) -> Discovered:
+    """Read a channel Handoff has not seen (privacy and members), so its decisions can be shown to the right people.
+
+    For a decision typed with `/decision` or the modal, which may come from a channel no event has
+    come from yet. Save the result in the same unit of work as the decision.
+    """
+    return discover(
+        session_factory=deps.read_session_factory,
+        client=deps.slack.for_team(team_id),
+        team_id=team_id,
+        channel_ids=[channel_id],
+        known=KnownCache(),
+        now=deps.clock.now(),
+    )
 
 
 def _fetch_message(client: WebClient, channel_id: str, ts: str) -> dict[str, Any] | None:

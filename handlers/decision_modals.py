@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.surfaces import Surfaces
 from decisions import sync
 from decisions.blocks import WHY_ACTION
-from decisions.capture import permalink
+from decisions.capture import learn_channel, permalink
 from decisions.modal import FILE_CALLBACK, WHY_CALLBACK, Source, file_view, read_details, why_view
 from store import decisions as store
 from store.decisions import NewDecision
@@ -67,8 +67,10 @@ def on_file_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
         return
     ack()
     link = permalink(deps.slack.for_team(team_id), source.channel_id, source.message_ts) if source.message_ts else None
+    channel = learn_channel(deps, team_id, source.channel_id)
     assert details.text is not None
     with deps.session_factory.begin() as session:
+        channel.save(session=session, now=now)
         decision, _ = store.file(
             session=session,
             new=NewDecision(

@@ -11,6 +11,7 @@ from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions import sync
 from decisions.blocks import UNDO_ACTION
+from decisions.capture import learn_channel
 from decisions.modal import Source
 from handlers.decision_modals import open_file_modal
 from store import decisions as store
@@ -53,7 +54,9 @@ def on_decision(
         )
         return
     now = deps.clock.now()
+    channel = learn_channel(deps, str(command["team_id"]), str(command["channel_id"]))
     with deps.session_factory.begin() as session:
+        channel.save(session=session, now=now)
         decision, _ = store.file(
             session=session,
             new=NewDecision(

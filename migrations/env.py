@@ -10,6 +10,14 @@ from store.models import Base
 config = context.config
 target_metadata = Base.metadata
 
+# Full-text search lives in migration-only DDL (FTS5 and its shadow tables on SQLite, a generated
+# tsvector column and its GIN index on PostgreSQL): not in the models, so not drift.
+SEARCH_OBJECTS = {"search", "ix_decisions_search"}
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return name is None or not (name.startswith("decisions_fts") or name in SEARCH_OBJECTS)
+
 
 def run_migrations_offline() -> None:
     context.configure(
@@ -18,6 +26,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -34,6 +43,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things in place; batch mode rebuilds tables instead.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Channel, ChannelMember
@@ -114,6 +114,13 @@ def member_ids(*, session: Session, team_id: str, channel_id: str) -> list[str]:
             .order_by(ChannelMember.user_id)
         )
     )
+
+
+def find_by_name(*, session: Session, team_id: str, name: str) -> str | None:
+    """A channel's id from its name (as typed in `in:#name`), if Handoff knows it."""
+    return session.scalars(
+        select(Channel.channel_id).where(Channel.team_id == team_id, func.lower(Channel.name) == name.lower())
+    ).first()
 
 
 def is_member(*, session: Session, team_id: str, channel_id: str, user_id: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Person
@@ -31,6 +32,17 @@ class Profile:
 def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None:
     """One person, if Handoff knows them."""
     return session.get(Person, (team_id, user_id))
+
+
+def find_by_name(*, session: Session, team_id: str, name: str) -> str | None:
+    """A person's id from their handle or display name (as typed in `from:@name`)."""
+    lowered = name.lower()
+    return session.scalars(
+        select(Person.user_id).where(
+            Person.team_id == team_id,
+            or_(func.lower(Person.name) == lowered, func.lower(Person.display_name) == lowered),
+        )
+    ).first()
 
 
 def save_profile(*, session: Session, profile: Profile, now: datetime) -> None:

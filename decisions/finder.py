@@ -1,0 +1,108 @@
+"""Running a `/decisions` query for one person: resolve names, search, render the page."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from decisions.blocks import escape
+from decisions.query import DecisionQuery, QueryError, fts5_match, parse
+from store import channels, people
+from store.decision_search import Filters, Hit, search
+
+PAGE = 10
+MORE_ACTION = "decisions_more"
+# A button's value holds at most 2,000 characters; longer queries are not paged.
+MAX_PAGED_QUERY = 1_500
+
+
+@dataclass(frozen=True)
+class Page:
+    """What `/decisions` answers: plain text and blocks, both shown only to the person asking."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def find(*, session: Session, team_id: str, viewer_id: str, channel_id: str, raw: str, offset: int = 0) -> Page:
+    """Search as `viewer_id`; `/decisions` alone lists the latest in `channel_id`."""
+    try:
+        query = parse(raw)
+        filters = _filters(session, team_id, query, default_channel=None if raw.strip() else channel_id)
+    except QueryError as exc:
+        return Page(text=str(exc), blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": str(exc)}}])
+    hits = search(session=session, team_id=team_id, viewer_id=viewer_id, filters=filters, limit=PAGE + 1, offset=offset)
+    return render(hits[:PAGE], raw=raw, offset=offset, more=len(hits) > PAGE)
+
+
+def _filters(session: Session, team_id: str, query: DecisionQuery, *, default_channel: str | None) -> Filters:
+    channel_id = default_channel
+    if query.channel:
+        channel_id = (
+            query.channel
+            if query.channel[:1] in {"C", "G", "D"} and query.channel.isupper()
+            else (channels.find_by_name(session=session, team_id=team_id, name=query.channel))
+        )
+        if channel_id is None:
+            raise QueryError(f"I don't know a channel called #{query.channel}: I only see channels I've been added to.")
+    author_id = None
+    if query.author:
+        author_id = (
+            query.author
+            if query.author[:1] in {"U", "W"} and query.author.isupper()
+            else (people.find_by_name(session=session, team_id=team_id, name=query.author))
+        )
+        if author_id is None:
+            raise QueryError(f"I don't know anyone called @{query.author} here.")
+    return Filters(
+        words=query.words,
+        fts5_query=fts5_match(query.words),
+        channel_id=channel_id,
+        author_id=author_id,
+        tags=query.tags,
+        since=query.since,
+        before=query.before,
+        statuses=query.statuses,
+    )
+
+
+def render(hits: list[Hit], *, raw: str, offset: int, more: bool) -> Page:
+    """One page of results; dates as Slack date tokens, so each reader sees their own time zone."""
+    if not hits:
+        nothing = "No decisions match that — or none you can see." if raw.strip() else "No decisions here yet."
+        tip = " React to a message with :memo: or use `/decision` to file one."
+        return Page(text=nothing, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": nothing + tip}}])
+    blocks: list[dict[str, Any]] = []
+    for hit in hits:
+        decision = hit.decision
+        stamp = int(decision.created_at.timestamp())
+        when = f"<!date^{stamp}^{{date_short}}|{decision.created_at.date().isoformat()}>"
+        if decision.permalink:
+            when = f"<{decision.permalink}|{when}>"
+        status = "" if decision.status == "accepted" else f" · _{decision.status}_"
+        snippet = escape(hit.snippet.replace("\n", " "))[:600]
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"{when} · <#{decision.channel_id}>{status}\n{snippet}"},
+            }
+        )
+    if more and len(raw) <= MAX_PAGED_QUERY:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": MORE_ACTION,
+                        "text": {"type": "plain_text", "text": "More"},
+                        "value": json.dumps({"q": raw, "o": offset + PAGE}),
+                    }
+                ],
+            }
+        )
+    first, last = offset + 1, offset + len(hits)
+    return Page(text=f"Decisions {first} to {last}", blocks=blocks)
