@@ -6,7 +6,8 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
@@ -28,7 +29,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-tick", action="store_true", help="do not run the minute tick in this process")
     tick = sub.add_parser("tick", help="do everything due now (or at --now) once, then exit")
     tick.add_argument("--now", type=parse_instant, help="the instant, ISO 8601 (no offset means UTC)")
+    export = sub.add_parser("export", help="export data from the store")
+    kinds = export.add_subparsers(dest="what", required=True, metavar="WHAT")
+    decisions = kinds.add_parser("decisions", help="the decision log as Markdown, CSV or JSON")
+    decisions.add_argument("--team", required=True, help="the workspace's team id (T…)")
+    decisions.add_argument("--channel", help="only this channel (id, or #name)")
+    decisions.add_argument("--since", type=parse_date, help="only decisions from this date on (YYYY-MM-DD)")
+    decisions.add_argument("--as", dest="viewer", help="what this person (U…) may see; default: public channels only")
+    decisions.add_argument("--format", choices=("md", "csv", "json"), default="md")
+    decisions.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
     return parser
+
+
+def parse_date(value: str) -> date:
+    """A calendar date, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write it like 2026-11-01") from None
 
 
 def parse_instant(value: str) -> datetime:
@@ -57,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.command == "serve":
             return _serve(settings, host=args.host, port=args.port, socket_mode=args.socket_mode, tick=not args.no_tick)
+        if args.command == "export":
+            return _export_decisions(settings, args)
         return _tick(settings, now=args.now)
     except ConfigError as exc:
         print(f"handoff: {exc}", file=sys.stderr)
@@ -103,6 +123,25 @@ def _tick(settings: Settings, *, now: datetime | None) -> int:
     settings.require("SLACK_BOT_TOKEN")
     report = tick_once(settings, now=now)
     print(f"handoff: {report.summary()}")
+    return 0
+
+
+def _export_decisions(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.exports import export_decisions
+
+    document, count = export_decisions(
+        settings,
+        team_id=args.team,
+        channel=args.channel,
+        since=args.since,
+        viewer_id=args.viewer or "",
+        fmt=args.format,
+    )
+    if args.output is not None:
+        args.output.write_text(document, encoding="utf-8")
+        print(f"handoff: wrote {count} decision(s) to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(document)
     return 0
 
 

@@ -27,6 +27,15 @@ class Page:
     blocks: list[dict[str, Any]]
 
 
+def find_all(*, session: Session, team_id: str, viewer_id: str, raw: str, limit: int | None = None) -> list[Hit]:
+    """Every decision a query matches that `viewer_id` may see (for exports); QueryError on a bad query.
+
+    An empty `viewer_id` sees public channels only.
+    """
+    filters = _filters(session, team_id, parse(raw), default_channel=None)
+    return search(session=session, team_id=team_id, viewer_id=viewer_id, filters=filters, limit=limit)
+
+
 def find(*, session: Session, team_id: str, viewer_id: str, channel_id: str, raw: str, offset: int = 0) -> Page:
     """Search as `viewer_id`; `/decisions` alone lists the latest in `channel_id`."""
     try:

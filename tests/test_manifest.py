@@ -67,6 +67,7 @@ NON_EVENT_SCOPES: dict[str, frozenset[str]] = {
     "conversations.info": frozenset({"channels:read", "groups:read", "im:read"}),
     "conversations.members": frozenset({"channels:read", "groups:read", "im:read"}),
     "slash commands": frozenset({"commands"}),
+    "files.getUploadURLExternal / files.completeUploadExternal": frozenset({"files:write"}),
 }
 
 
