@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from store import channels, decisions
+from store.channels import ChannelInfo
+from store.decisions import NewDecision
+from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
 from tests.support import TEAM_ID, LiveServer, event_body
 
@@ -27,3 +35,33 @@ def test_opening_the_messages_tab_publishes_nothing(live: LiveServer, fake_slack
     )
     live.settle()
     assert fake_slack.calls_to("views.publish") == []
+
+
+def test_the_home_tab_lists_the_latest_decisions_the_person_may_see(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        for channel_id, name, private, members in (
+            ("C1", "general", False, ["U1", "U2"]),
+            ("G1", "leads", True, ["U1"]),
+        ):
+            channels.save_channel(
+                session=session, info=ChannelInfo(TEAM_ID, channel_id, name, is_private=private), now=START
+            )
+            channels.replace_members(
+                session=session, team_id=TEAM_ID, channel_id=channel_id, user_ids=members, now=START
+            )
+        for channel_id, text in (("C1", "Adopt trunk-based development"), ("G1", "Promote Ana to lead")):
+            decisions.file(
+                session=session,
+                new=NewDecision(team_id=TEAM_ID, channel_id=channel_id, text=text, logged_by="U1", source="command"),
+                now=START,
+            )
+    for user in ("U1", "U2"):
+        live.post_event(
+            event_body({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home", "event_ts": "1.0"})
+        )
+    live.settle()
+    views = {call.params["user_id"]: json.dumps(call.params["view"]) for call in fake_slack.calls_to("views.publish")}
+    assert "trunk-based" in views["U1"] and "Promote Ana" in views["U1"]
+    assert "trunk-based" in views["U2"] and "Promote Ana" not in views["U2"]
