@@ -24,6 +24,8 @@ BM25 = "bm25(decisions_fts, 4.0, 2.0, 1.0, 2.0)"
 # before ranking every match.
 RANK_WINDOW = 10_000
 MAX_WINDOW = 640_000
+# PostgreSQL ranks within the newest this-many decisions first (see _search_postgres).
+PG_RANK_WINDOW = 50_000
 
 
 @dataclass(frozen=True)
@@ -81,17 +83,7 @@ def search(
     statement: Any
     searching = bool(filters.words.strip()) and (postgres or bool(filters.fts5_query))
     if searching and postgres:
-        query = func.websearch_to_tsquery("english", bindparam("words", filters.words))
-        vector: ColumnElement[Any] = literal_column("decisions.search")
-        snippet = func.ts_headline(
-            "english", Decision.text, query, f"StartSel=*,StopSel=*,MaxWords={SNIPPET_WORDS},MinWords=6"
-        )
-        statement = (
-            select(Decision, Channel.name, snippet)
-            .join(Channel, and_(Channel.team_id == Decision.team_id, Channel.channel_id == Decision.channel_id))
-            .where(vector.op("@@")(query), *conditions)
-            .order_by(func.ts_rank(vector, query).desc(), Decision.created_at.desc())
-        )
+        return _search_postgres(session, filters, conditions, limit=limit, offset=offset)
     elif searching:
         return _search_fts5(session, filters, conditions, limit=limit, offset=offset)
     else:
@@ -118,7 +110,7 @@ def _search_fts5(
     """
     match = literal_column("decisions_fts").op("MATCH")(bindparam("match", filters.fts5_query))
     wanted = None if limit is None else limit + offset
-    window: int | None = RANK_WINDOW
+    window: int | None = None if filters.channel_id or filters.author_id else RANK_WINDOW
     while True:
         floor = _window_floor(session, filters.fts5_query, window) if window is not None else None
         statement: Any = (
@@ -153,3 +145,39 @@ def _window_floor(session: Session, fts5_query: str, window: int) -> int | None:
         {"match": fts5_query, "skip": window - 1},
     ).scalar_one_or_none()
     return None if floor is None else int(floor)
+
+
+def _search_postgres(
+    session: Session, filters: Filters, conditions: list[ColumnElement[bool]], *, limit: int | None, offset: int
+) -> list[Hit]:
+    """tsvector search, ranked by ts_rank within the newest decisions.
+
+    The GIN index finds every match cheaply, but ranking reads each matching row. So ranking
+    first looks at matches among the newest PG_RANK_WINDOW decisions (an id range the planner
+    ANDs with the GIN bitmap) and widens the range only when too few results are in it.
+    """
+    query = func.websearch_to_tsquery("english", bindparam("words", filters.words))
+    vector: ColumnElement[Any] = literal_column("decisions.search")
+    snippet = func.ts_headline(
+        "english", Decision.text, query, f"StartSel=*,StopSel=*,MaxWords={SNIPPET_WORDS},MinWords=6"
+    )
+    newest = session.scalar(select(func.max(Decision.id))) or 0
+    wanted = None if limit is None else limit + offset
+    # A channel or person filter bounds the matches by itself (and has its index): rank them all.
+    window: int | None = None if filters.channel_id or filters.author_id else PG_RANK_WINDOW
+    while True:
+        floor = newest - window if window is not None and newest > window else None
+        statement: Any = (
+            select(Decision, Channel.name, snippet)
+            .join(Channel, and_(Channel.team_id == Decision.team_id, Channel.channel_id == Decision.channel_id))
+            .where(vector.op("@@")(query), *conditions)
+            .order_by(func.ts_rank(vector, query).desc(), Decision.created_at.desc())
+        )
+        if floor is not None:
+            statement = statement.where(Decision.id > floor)
+        if limit is not None:
+            statement = statement.limit(limit)
+        rows = session.execute(statement.offset(offset)).all()
+        if floor is None or (wanted is not None and len(rows) + offset >= wanted):
+            return [Hit(decision=row[0], channel_name=row[1] or "", snippet=str(row[2] or "")) for row in rows]
+        window = window * 8 if window is not None else None

@@ -276,6 +276,8 @@ class Decision(Base):
         # One decision per message, however many people react or Slack redelivers.
         UniqueConstraint("team_id", "channel_id", "message_ts"),
         Index("ix_decisions_channel_created", "team_id", "channel_id", "created_at"),
+        # `from:@person` in /decisions.
+        Index("ix_decisions_author_created", "team_id", "author_id", "created_at"),
     )
 
 

@@ -44,6 +44,7 @@ SQLITE_STATEMENTS = [
 
 
 def upgrade() -> None:
+    op.create_index("ix_decisions_author_created", "decisions", ["team_id", "author_id", "created_at"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE decisions ADD COLUMN search tsvector GENERATED ALWAYS AS ({PG_SEARCH}) STORED")
         op.execute("CREATE INDEX ix_decisions_search ON decisions USING gin (search)")
@@ -53,6 +54,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_decisions_author_created", table_name="decisions")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_decisions_search")
         op.execute("ALTER TABLE decisions DROP COLUMN search")
