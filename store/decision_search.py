@@ -110,7 +110,9 @@ def _search_fts5(
     """
     match = literal_column("decisions_fts").op("MATCH")(bindparam("match", filters.fts5_query))
     wanted = None if limit is None else limit + offset
-    window: int | None = None if filters.channel_id or filters.author_id else RANK_WINDOW
+    # Always windowed: FTS5 scans every match of the words whatever the other filters are, so a
+    # rowid floor is what bounds the work.
+    window: int | None = RANK_WINDOW
     while True:
         floor = _window_floor(session, filters.fts5_query, window) if window is not None else None
         statement: Any = (

@@ -9,17 +9,21 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.orm import Session
 
 from bot.app import HandoffApp
 from bot.deps import Deps
 from bot.server import SlackASGI
 from bot.settings import Settings
 from ingest.drain import drain_inbox
+from store import channels
+from store.channels import ChannelInfo
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
@@ -139,3 +143,18 @@ def start_live_server(handoff: HandoffApp, deps: Deps, asgi: SlackASGI) -> LiveS
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     return LiveServer(handoff=handoff, deps=deps, server=server, thread=thread, base_url=f"http://127.0.0.1:{port}")
+
+
+def seed_channel(
+    session: Session, channel_id: str, name: str, members: list[str], *, private: bool = False, team_id: str = TEAM_ID
+) -> None:
+    """A channel Handoff knows, with its members, as ingest would have stored it."""
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    channels.save_channel(session=session, info=ChannelInfo(team_id, channel_id, name, is_private=private), now=now)
+    channels.replace_members(session=session, team_id=team_id, channel_id=channel_id, user_ids=members, now=now)
+
+
+def seed_general_and_leads(session: Session) -> None:
+    """#general (U1, U2) and the private #leads (U1 only): the usual visibility fixture."""
+    seed_channel(session, "C1", "general", ["U1", "U2"])
+    seed_channel(session, "G1", "leads", ["U1"], private=True)

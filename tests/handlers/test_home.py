@@ -6,12 +6,11 @@ import json
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from store import channels, decisions
-from store.channels import ChannelInfo
+from store import decisions
 from store.decisions import NewDecision
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, event_body
+from tests.support import TEAM_ID, LiveServer, event_body, seed_general_and_leads
 
 
 def test_opening_the_home_tab_publishes_the_home_view(live: LiveServer, fake_slack: FakeSlack) -> None:
@@ -41,16 +40,7 @@ def test_the_home_tab_lists_the_latest_decisions_the_person_may_see(
     live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
 ) -> None:
     with session_factory.begin() as session:
-        for channel_id, name, private, members in (
-            ("C1", "general", False, ["U1", "U2"]),
-            ("G1", "leads", True, ["U1"]),
-        ):
-            channels.save_channel(
-                session=session, info=ChannelInfo(TEAM_ID, channel_id, name, is_private=private), now=START
-            )
-            channels.replace_members(
-                session=session, team_id=TEAM_ID, channel_id=channel_id, user_ids=members, now=START
-            )
+        seed_general_and_leads(session)
         for channel_id, text in (("C1", "Adopt trunk-based development"), ("G1", "Promote Ana to lead")):
             decisions.file(
                 session=session,

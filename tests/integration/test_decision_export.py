@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from store import channels, decisions
-from store.channels import ChannelInfo
+from store import decisions
 from store.decisions import Details, NewDecision
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, command_form
+from tests.support import TEAM_ID, LiveServer, command_form, seed_general_and_leads
 
 HANDOFF = str(Path(sys.executable).with_name("handoff"))
 
@@ -27,16 +26,7 @@ HANDOFF = str(Path(sys.executable).with_name("handoff"))
 @pytest.fixture
 def seeded(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
     with session_factory.begin() as session:
-        for channel_id, name, private, members in (
-            ("C1", "general", False, ["U1", "U2"]),
-            ("G1", "leads", True, ["U1"]),
-        ):
-            channels.save_channel(
-                session=session, info=ChannelInfo(TEAM_ID, channel_id, name, is_private=private), now=START
-            )
-            channels.replace_members(
-                session=session, team_id=TEAM_ID, channel_id=channel_id, user_ids=members, now=START
-            )
+        seed_general_and_leads(session)
         for channel_id, text, days in (
             ("C1", "Ship the beta Monday", 2),
             ("C1", "Use Postgres", 1),

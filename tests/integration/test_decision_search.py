@@ -11,29 +11,14 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from decisions.finder import MORE_ACTION
-from store import channels, decisions, people
-from store.channels import ChannelInfo
+from store import decisions, people
 from store.decisions import Details, NewDecision
 from store.people import Profile
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, command_form, event_body
+from tests.support import TEAM_ID, LiveServer, command_form, event_body, seed_channel
 
 OTHER_TEAM = "T0002"
-
-
-def _channel(
-    factory: sessionmaker[Session],
-    channel_id: str,
-    name: str,
-    members: list[str],
-    *,
-    private: bool = False,
-    team: str = TEAM_ID,
-) -> None:
-    with factory.begin() as session:
-        channels.save_channel(session=session, info=ChannelInfo(team, channel_id, name, is_private=private), now=START)
-        channels.replace_members(session=session, team_id=team, channel_id=channel_id, user_ids=members, now=START)
 
 
 def _decide(
@@ -70,9 +55,9 @@ def log(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
     with session_factory.begin() as session:
         for user in ("U1", "U2", "U3"):
             people.save_profile(session=session, profile=Profile(TEAM_ID, user, name=f"person{user[1:]}"), now=START)
-    _channel(session_factory, "C1", "general", ["U1", "U2", "U3", "UBOT"])
-    _channel(session_factory, "G1", "leads", ["U1", "UBOT"], private=True)
-    _channel(session_factory, "C1", "general", ["U9"], team=OTHER_TEAM)
+        seed_channel(session, "C1", "general", ["U1", "U2", "U3", "UBOT"])
+        seed_channel(session, "G1", "leads", ["U1", "UBOT"], private=True)
+        seed_channel(session, "C1", "general", ["U9"], team_id=OTHER_TEAM)
     _decide(session_factory, "We are shipping the beta on Monday", when=START - timedelta(days=3), tags="release")
     _decide(
         session_factory, "Postgres is our only database", author="U2", when=START - timedelta(days=2), tags="infra,db"
