@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from store.models import Decision
@@ -10,6 +11,7 @@ from store.models import Decision
 SECTION_TEXT_LIMIT = 2_800
 UNDO_ACTION = "decision_undo"
 WHY_ACTION = "decision_add_why"
+SUPERSEDE_ACTION = "decision_supersede"
 WHY_EXCERPT_LIMIT = 1_000
 
 
@@ -27,8 +29,21 @@ def quoted(text: str, *, limit: int = SECTION_TEXT_LIMIT, permalink: str | None 
     return "\n".join(f">{line}" for line in body.splitlines())
 
 
-def confirmation(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
-    """Text and blocks of Handoff's message about a decision, for its current state."""
+def _reference(decision: Decision) -> str:
+    """A short, linked, inert mention of another decision."""
+    excerpt = escape(decision.text.strip().splitlines()[0][:80] if decision.text.strip() else "a decision")
+    return f"<{decision.permalink}|{excerpt}>" if decision.permalink else f"“{excerpt}”"
+
+
+def _when(instant: datetime) -> str:
+    # A date token: each reader sees the date in their own time zone.
+    return f"<!date^{int(instant.timestamp())}^{{date_short}}|{instant.date().isoformat()}>"
+
+
+def confirmation(
+    decision: Decision, *, replaces: Decision | None = None, replaced_by: Decision | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Text and blocks of Handoff's message about a decision, for its current state and links."""
     if decision.status == "retracted":
         summary = f"Decision retracted (it was logged by <@{decision.logged_by}>)."
         blocks: list[dict[str, Any]] = [
@@ -36,8 +51,13 @@ def confirmation(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
             {"type": "context", "elements": [{"type": "mrkdwn", "text": "Kept in the decision log's history."}]},
         ]
         return summary, blocks
-    summary = f"Decision logged by <@{decision.logged_by}>"
+    superseded = decision.status == "superseded"
+    summary = "Superseded decision" if superseded else f"Decision logged by <@{decision.logged_by}>"
     notes = []
+    if replaced_by is not None:
+        notes.append(f"Replaced by {_reference(replaced_by)} on {_when(replaced_by.updated_at)}")
+    if replaces is not None:
+        notes.append(f"Replaces {_reference(replaces)}")
     if decision.author_id and decision.author_id != decision.logged_by:
         notes.append(f"Said by <@{decision.author_id}>")
     if decision.source_deleted:
@@ -56,23 +76,19 @@ def confirmation(decision: Decision) -> tuple[str, list[dict[str, Any]]]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{why}"}})
     if notes:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(notes)}]})
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": WHY_ACTION,
-                    "text": {"type": "plain_text", "text": "Edit the why" if decision.why else "Add the why"},
-                    "value": str(decision.id),
-                },
-                {
-                    "type": "button",
-                    "action_id": UNDO_ACTION,
-                    "text": {"type": "plain_text", "text": "Undo"},
-                    "value": str(decision.id),
-                },
-            ],
-        }
-    )
+    buttons = [_button(WHY_ACTION, "Edit the why" if decision.why else "Add the why", decision)]
+    if not superseded:
+        if decision.supersedes_id is None:
+            buttons.append(_button(SUPERSEDE_ACTION, "Supersede…", decision))
+        buttons.append(_button(UNDO_ACTION, "Undo", decision))
+    blocks.append({"type": "actions", "elements": buttons})
     return f"{summary}: {escape(decision.text[:200])}", blocks
+
+
+def _button(action_id: str, label: str, decision: Decision) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": str(decision.id),
+    }

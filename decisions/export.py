@@ -10,6 +10,7 @@ from itertools import groupby
 from typing import Any
 
 from store.decision_search import Hit
+from store.models import Decision
 
 FORMATS = ("md", "csv", "json")
 COLUMNS = (
@@ -27,6 +28,7 @@ COLUMNS = (
     "owner_id",
     "review_by",
     "source_deleted",
+    "supersedes_id",
     "permalink",
 )
 
@@ -52,6 +54,7 @@ def rows(hits: Sequence[Hit]) -> list[dict[str, Any]]:
                 "owner_id": d.owner_id,
                 "review_by": d.review_by.isoformat() if d.review_by else None,
                 "source_deleted": d.source_deleted,
+                "supersedes_id": d.supersedes_id,
                 "permalink": d.permalink,
             }
         )
@@ -77,13 +80,14 @@ def markdown(hits: Sequence[Hit], *, title: str) -> str:
     if not hits:
         lines.append("No decisions to show.")
         return "\n".join(lines) + "\n"
+    by_id = {hit.decision.id: hit.decision for hit in hits}
+    replaced_by = {hit.decision.supersedes_id: hit.decision for hit in hits if hit.decision.supersedes_id}
     ordered = sorted(hits, key=lambda hit: (hit.channel_name, -hit.decision.created_at.timestamp()))
     for channel, group in groupby(ordered, key=lambda hit: hit.channel_name):
         lines += [f"## #{channel}", ""]
         for hit in group:
             d = hit.decision
-            headline = d.text.strip().splitlines()[0] if d.text.strip() else "(no text)"
-            lines.append(f"### {headline[:120]}")
+            lines.append(f"### {_headline(d)}")
             facts = [d.created_at.date().isoformat(), d.status]
             if d.tags:
                 facts.append("tags: " + ", ".join(d.tags.split(",")))
@@ -96,7 +100,16 @@ def markdown(hits: Sequence[Hit], *, title: str) -> str:
                 lines += ["**Why.** " + d.why.strip(), ""]
             if d.alternatives:
                 lines += ["**Alternatives considered.** " + d.alternatives.strip(), ""]
+            if d.supersedes_id in by_id:
+                lines += [f"**Replaces** “{_headline(by_id[d.supersedes_id])}”.", ""]
+            if d.id in replaced_by:
+                lines += [f"**Replaced by** “{_headline(replaced_by[d.id])}”.", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _headline(decision: Decision) -> str:
+    text = decision.text.strip()
+    return (text.splitlines()[0] if text else "(no text)")[:120]
 
 
 def _quote(text: str) -> str:

@@ -116,6 +116,50 @@ def why_view(*, decision_id: int, why: str, alternatives: str) -> dict[str, Any]
     }
 
 
+SUPERSEDE_CALLBACK = "decision_supersede"
+# Block Kit: an option's text holds at most 75 characters.
+OPTION_TEXT_LIMIT = 75
+
+
+def supersede_view(*, newer_id: int, candidates: list[tuple[int, str]]) -> dict[str, Any]:
+    """The modal behind *Supersede…*: which earlier decision of the channel this one replaces."""
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": SUPERSEDE_CALLBACK,
+        "private_metadata": str(newer_id),
+        "title": {"type": "plain_text", "text": "Supersede a decision"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+    }
+    if not candidates:
+        view["blocks"] = [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "There is no earlier decision in this channel to replace."},
+            }
+        ]
+        return view
+    options = [
+        {
+            "text": {
+                "type": "plain_text",
+                "text": (text.strip().splitlines()[0] if text.strip() else "(no text)")[: OPTION_TEXT_LIMIT - 1],
+            },
+            "value": str(decision_id),
+        }
+        for decision_id, text in candidates[:100]
+    ]
+    view["submit"] = {"type": "plain_text", "text": "Supersede"}
+    view["blocks"] = [
+        {
+            "type": "input",
+            "block_id": "older",
+            "label": {"type": "plain_text", "text": "This decision replaces"},
+            "element": {"type": "static_select", "action_id": "value", "options": options},
+        }
+    ]
+    return view
+
+
 def read_details(values: dict[str, Any], *, today: date) -> tuple[Details, dict[str, str]]:
     """The submitted fields, and an error message per field that needs fixing (Slack shows them inline)."""
     errors: dict[str, str] = {}

@@ -62,10 +62,15 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
     decision_id = int(job.payload["decision_id"])
     with deps.read_session_factory() as session:
         decision = store.get(session=session, team_id=team_id, decision_id=decision_id)
+        replaces = replaced_by = None
+        if decision is not None:
+            if decision.supersedes_id is not None:
+                replaces = store.get(session=session, team_id=team_id, decision_id=decision.supersedes_id)
+            replaced_by = store.superseded_by(session=session, decision=decision)
     if decision is None:
         _finish(deps, job_id, now, error="decision no longer exists")
         return 0
-    text, blocks = confirmation(decision)
+    text, blocks = confirmation(decision, replaces=replaces, replaced_by=replaced_by)
     client = deps.slack.for_team(team_id)
     try:
         if decision.confirmation_ts is None:

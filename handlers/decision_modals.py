@@ -10,11 +10,20 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.surfaces import Surfaces
 from decisions import sync
-from decisions.blocks import WHY_ACTION
+from decisions.blocks import SUPERSEDE_ACTION, WHY_ACTION
 from decisions.capture import learn_channel, permalink
-from decisions.modal import FILE_CALLBACK, WHY_CALLBACK, Source, file_view, read_details, why_view
+from decisions.modal import (
+    FILE_CALLBACK,
+    SUPERSEDE_CALLBACK,
+    WHY_CALLBACK,
+    Source,
+    file_view,
+    read_details,
+    supersede_view,
+    why_view,
+)
 from store import decisions as store
-from store.decisions import NewDecision
+from store.decisions import NewDecision, SupersedeError
 
 LOG_MESSAGE_SHORTCUT = "decision_log_message"
 
@@ -25,6 +34,8 @@ def register(surfaces: Surfaces) -> None:
     surfaces.action(WHY_ACTION, on_add_why)
     surfaces.view(FILE_CALLBACK, on_file_submitted)
     surfaces.view(WHY_CALLBACK, on_why_submitted)
+    surfaces.action(SUPERSEDE_ACTION, on_supersede)
+    surfaces.view(SUPERSEDE_CALLBACK, on_supersede_submitted)
 
 
 def open_file_modal(client: WebClient, *, trigger_id: str, source: Source, text: str, user_id: str) -> None:
@@ -125,4 +136,42 @@ def on_why_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
             session=session, decision=decision, details=details, actor_id=str(body["user"]["id"]), now=now
         ):
             sync.schedule(session=session, decision=decision, now=now)
+    sync.deliver_due(deps)
+
+
+def on_supersede(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
+    """*Supersede…* on a decision message: pick the earlier decision it replaces."""
+    ack()
+    deps: Deps = context["deps"]
+    with deps.read_session_factory() as session:
+        newer = store.get(
+            session=session, team_id=str(body["team"]["id"]), decision_id=int(body["actions"][0]["value"])
+        )
+        candidates = [(d.id, d.text) for d in store.replaceable(session=session, newer=newer)] if newer else []
+    if newer is None:
+        return
+    client.views_open(trigger_id=str(body["trigger_id"]), view=supersede_view(newer_id=newer.id, candidates=candidates))
+
+
+def on_supersede_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]) -> None:
+    """Link the two decisions; both messages then show the link, and the older one its new status."""
+    deps: Deps = context["deps"]
+    now = deps.clock.now()
+    team_id = str(body["team"]["id"])
+    picked = ((view["state"]["values"].get("older") or {}).get("value") or {}).get("selected_option") or {}
+    with deps.session_factory.begin() as session:
+        newer = store.get(session=session, team_id=team_id, decision_id=int(view["private_metadata"]))
+        older = store.get(session=session, team_id=team_id, decision_id=int(picked.get("value") or 0))
+        if newer is None or older is None:
+            ack(response_action="errors", errors={"older": "That decision is no longer in the log."})
+            return
+        try:
+            store.supersede(session=session, newer=newer, older=older, actor_id=str(body["user"]["id"]), now=now)
+        except SupersedeError as exc:
+            # Nothing was changed: supersede checks everything before it writes.
+            ack(response_action="errors", errors={"older": str(exc)})
+            return
+        sync.schedule(session=session, decision=newer, now=now)
+        sync.schedule(session=session, decision=older, now=now)
+    ack()
     sync.deliver_due(deps)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from store.models import Decision, DecisionContext, DecisionRevision, Message
 from store.upsert import insert_ignore
 
-ACCEPTED, RETRACTED = "accepted", "retracted"
+ACCEPTED, RETRACTED, SUPERSEDED = "accepted", "retracted", "superseded"
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,52 @@ def normalize_tags(raw: str) -> str:
         if tag and tag not in tags:
             tags.append(tag)
     return ",".join(tags)
+
+
+class SupersedeError(ValueError):
+    """The link cannot be made; the message says why."""
+
+
+def supersede(*, session: Session, newer: Decision, older: Decision, actor_id: str, now: datetime) -> None:
+    """Record that `newer` replaces `older`: a revision on each, and `older` is superseded."""
+    if older.id == newer.id:
+        raise SupersedeError("A decision cannot replace itself.")
+    if older.team_id != newer.team_id or older.channel_id != newer.channel_id:
+        raise SupersedeError("Pick a decision from the same channel.")
+    if older.status in {RETRACTED, SUPERSEDED}:
+        raise SupersedeError(f"That decision is already {older.status}.")
+    if newer.supersedes_id is not None:
+        raise SupersedeError("This decision already replaces another one.")
+    _revise(session, newer, actor_id=actor_id, action="supersedes", old=None, new=str(older.id), now=now)
+    _revise(session, older, actor_id=actor_id, action="status", old=older.status, new=SUPERSEDED, now=now)
+    newer.supersedes_id = older.id
+    newer.updated_at = now
+    older.status = SUPERSEDED
+    older.updated_at = now
+
+
+def superseded_by(*, session: Session, decision: Decision) -> Decision | None:
+    """The decision that replaced this one, if any."""
+    return session.scalars(
+        select(Decision).where(Decision.team_id == decision.team_id, Decision.supersedes_id == decision.id)
+    ).first()
+
+
+def replaceable(*, session: Session, newer: Decision, limit: int = 50) -> list[Decision]:
+    """Recent decisions of the same channel that `newer` could replace, newest first."""
+    return list(
+        session.scalars(
+            select(Decision)
+            .where(
+                Decision.team_id == newer.team_id,
+                Decision.channel_id == newer.channel_id,
+                Decision.id != newer.id,
+                Decision.status.in_(["proposed", ACCEPTED]),
+            )
+            .order_by(Decision.created_at.desc(), Decision.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def retract(*, session: Session, decision: Decision, actor_id: str, now: datetime) -> bool:

@@ -266,6 +266,8 @@ class Decision(Base):
     status: Mapped[str] = mapped_column(String(16), default="accepted")
     source: Mapped[str] = mapped_column(String(16))
     source_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The decision this one replaced (that one's status is then "superseded").
+    supersedes_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), index=True)
     # Handoff's own message about the decision (the confirmation in the thread), once posted.
     confirmation_channel: Mapped[str | None] = mapped_column(SLACK_ID)
     confirmation_ts: Mapped[str | None] = mapped_column(TS)

@@ -12,10 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import decisions
 from store.decisions import Details, NewDecision
+from store.models import Decision
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
 from tests.support import TEAM_ID, LiveServer, command_form, seed_general_and_leads
@@ -118,3 +120,17 @@ def test_the_cli_says_what_is_wrong_with_a_bad_channel_or_date(
     bad_date = _export(database_url, tmp_path, "--since", "last week")
     assert bad_date.returncode == 2 and "write it like 2026-11-01" in bad_date.stderr
     assert "Traceback" not in unknown.stderr + bad_date.stderr
+
+
+def test_the_markdown_shows_what_replaced_what(
+    database_url: str, seeded: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with seeded.begin() as session:
+        rows = {d.text: d for d in session.scalars(select(Decision))}
+        decisions.supersede(
+            session=session, newer=rows["Use Postgres"], older=rows["Ship the beta Monday"], actor_id="U1", now=START
+        )
+    document = _export(database_url, tmp_path).stdout
+    assert "**Replaces** “Ship the beta Monday”." in document
+    assert "**Replaced by** “Use Postgres”." in document
+    assert "superseded" in document

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from decisions.blocks import WHY_ACTION
-from decisions.modal import FILE_CALLBACK, WHY_CALLBACK
+from decisions.blocks import SUPERSEDE_ACTION, WHY_ACTION
+from decisions.modal import FILE_CALLBACK, SUPERSEDE_CALLBACK, WHY_CALLBACK
 from handlers.decision_modals import LOG_MESSAGE_SHORTCUT
 from store import decisions as store
 from store.models import Decision
@@ -215,3 +215,89 @@ def test_add_the_why_saves_it_with_a_revision_and_shows_it(
         ]
     assert (change.actor_id, change.new_value) == ("U1", "Suppliers slipped")
     assert "Suppliers slipped" in json.dumps(fake_slack.calls_to("chat.update")[-1].params["blocks"])
+
+
+def _file(live: LiveServer, fake: FakeSlack, text: str, ts: str, user: str = "U2") -> None:
+    fake.add_message("C1", ts=ts, user="U1", text=text)
+    live.post_event(event_body({"type": "message", "channel": "C1", "user": "U1", "text": text, "ts": ts}))
+    reaction = {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": "memo",
+        "item": {"type": "message", "channel": "C1", "ts": ts},
+    }
+    live.post_event(event_body(reaction))
+    live.settle()
+
+
+def test_supersede_links_both_ways_and_shows_it_on_both_messages(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    _file(live, fake_slack, "Launch in February", datetime_to_ts(START - timedelta(hours=3)))
+    _file(live, fake_slack, "Launch in March", datetime_to_ts(START - timedelta(hours=1)))
+    older, newer = _decisions(session_factory)
+    _interact(
+        live,
+        {
+            "type": "block_actions",
+            "user": {"id": "U1", "team_id": TEAM_ID},
+            "channel": {"id": "C1"},
+            "response_url": fake_slack.response_url("sup"),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": SUPERSEDE_ACTION,
+                    "block_id": "b",
+                    "value": str(newer.id),
+                    "action_ts": "1",
+                }
+            ],
+        },
+    )
+    (opened,) = fake_slack.calls_to("views.open")
+    options = opened.params["view"]["blocks"][0]["element"]["options"]
+    assert [(o["value"], o["text"]["text"]) for o in options] == [(str(older.id), "Launch in February")]
+    picked = {"older": {"value": {"type": "static_select", "selected_option": {"value": str(older.id)}}}}
+    assert _submit(live, SUPERSEDE_CALLBACK, str(newer.id), picked, user="U1") is None
+    older, newer = _decisions(session_factory)
+    assert (older.status, newer.supersedes_id) == ("superseded", older.id)
+    with session_factory() as session:
+        assert store.superseded_by(session=session, decision=older).id == newer.id  # type: ignore[union-attr]
+        actions = [r.action for r in store.revisions_of(session=session, team_id=TEAM_ID, decision_id=older.id)]
+    assert actions[-1] == "status"
+    updates = {call.params["ts"]: json.dumps(call.params["blocks"]) for call in fake_slack.calls_to("chat.update")}
+    assert "Replaced by" in updates[older.confirmation_ts] and "Launch in March" in updates[older.confirmation_ts]
+    assert "Replaces" in updates[newer.confirmation_ts] and "Launch in February" in updates[newer.confirmation_ts]
+    # A decision replaces at most one other: trying again is refused inline.
+    again = _submit(live, SUPERSEDE_CALLBACK, str(newer.id), picked, user="U1")
+    assert again["response_action"] == "errors" and "already" in again["errors"]["older"]
+
+
+def test_supersede_with_nothing_earlier_says_so(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    _file(live, fake_slack, "First ever decision", datetime_to_ts(START - timedelta(hours=1)))
+    (only,) = _decisions(session_factory)
+    _interact(
+        live,
+        {
+            "type": "block_actions",
+            "user": {"id": "U1", "team_id": TEAM_ID},
+            "channel": {"id": "C1"},
+            "response_url": fake_slack.response_url("sup"),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": SUPERSEDE_ACTION,
+                    "block_id": "b",
+                    "value": str(only.id),
+                    "action_ts": "1",
+                }
+            ],
+        },
+    )
+    (opened,) = fake_slack.calls_to("views.open")
+    assert "no earlier decision" in json.dumps(opened.params["view"])
+    assert "submit" not in opened.params["view"]
