@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.db import checkpoint
 from bot.deps import Deps
-from decisions import sync
+from decisions import review, sync
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from store import claims, inbox, jobs, traffic
@@ -57,6 +57,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
     tasks: list[TickTask] = [
         lambda d, n, r: replay_inbox(d, processors, n, r),
         deliver_decision_messages,
+        deliver_decision_reviews,
         run_retention,
     ]
     for task in tasks:
@@ -78,6 +79,12 @@ def deliver_decision_messages(deps: Deps, now: datetime, report: TickReport) -> 
     """Post or update Handoff's decision messages that are still due (say, after a 429 or a crash)."""
     del now  # the delivery reads the same clock
     report.add("decision_messages", sync.deliver_due(deps))
+
+
+def deliver_decision_reviews(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Remind owners of decisions whose review-by morning has come."""
+    del now  # the delivery reads the same clock
+    report.add("decision_reviews", review.deliver_due(deps))
 
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:

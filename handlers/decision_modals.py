@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.surfaces import Surfaces
-from decisions import sync
+from decisions import review, sync
 from decisions.blocks import SUPERSEDE_ACTION, WHY_ACTION
 from decisions.capture import learn_channel, permalink
 from decisions.modal import (
@@ -99,6 +99,7 @@ def on_file_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
         )
         store.set_details(session=session, decision=decision, details=details, actor_id=user_id, now=now)
         sync.schedule(session=session, decision=decision, now=now)
+        review.schedule(session=session, decision=decision, now=now)
     sync.deliver_due(deps)
 
 

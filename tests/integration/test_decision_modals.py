@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import HandoffApp
+from bot.clock import FixedClock
+from bot.deps import Deps
+from bot.tick import run_tick
 from decisions.blocks import SUPERSEDE_ACTION, WHY_ACTION
 from decisions.modal import FILE_CALLBACK, SUPERSEDE_CALLBACK, WHY_CALLBACK
 from handlers.decision_modals import LOG_MESSAGE_SHORTCUT
 from store import decisions as store
+from store import people
 from store.models import Decision
+from store.people import Profile
 from store.slack_time import datetime_to_ts
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
@@ -301,3 +307,56 @@ def test_supersede_with_nothing_earlier_says_so(
     (opened,) = fake_slack.calls_to("views.open")
     assert "no earlier decision" in json.dumps(opened.params["view"])
     assert "submit" not in opened.params["view"]
+
+
+def test_the_owner_is_reminded_once_on_the_review_date_at_nine_their_time(
+    live: LiveServer,
+    fake_slack: FakeSlack,
+    session_factory: sessionmaker[Session],
+    deps: Deps,
+    handoff: HandoffApp,
+    clock: FixedClock,
+) -> None:
+    _world(fake_slack)
+    with session_factory.begin() as session:
+        people.save_profile(session=session, profile=Profile(TEAM_ID, "U1", name="u1", tz="Asia/Kolkata"), now=START)
+    review = START.date() + timedelta(days=2)
+    metadata = json.dumps({"channel_id": "C1", "message_ts": TS, "thread_ts": None, "author_id": "U1"})
+    _submit(
+        live,
+        FILE_CALLBACK,
+        metadata,
+        _form("Drop IE11 support", why="Usage under 0.1%", owner="U1", review_by=review.isoformat()),
+    )
+    nine_in_kolkata = datetime(review.year, review.month, review.day, 3, 30, tzinfo=UTC)
+    clock.instant = nine_in_kolkata - timedelta(minutes=1)
+    assert run_tick(deps, handoff.processors).counts.get("decision_reviews") is None
+    clock.instant = nine_in_kolkata
+    assert run_tick(deps, handoff.processors).counts["decision_reviews"] == 1
+    assert run_tick(deps, handoff.processors).counts.get("decision_reviews") is None
+    (opened,) = fake_slack.calls_to("conversations.open")
+    assert opened.params["users"] == "U1"
+    reminder = [
+        c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == opened.response["channel"]["id"]
+    ]
+    assert len(reminder) == 1 and "Drop IE11 support" in json.dumps(reminder[0].params["blocks"])
+
+
+def test_a_retracted_decision_sends_no_reminder(
+    live: LiveServer,
+    fake_slack: FakeSlack,
+    session_factory: sessionmaker[Session],
+    deps: Deps,
+    handoff: HandoffApp,
+    clock: FixedClock,
+) -> None:
+    _world(fake_slack)
+    review = START.date() + timedelta(days=1)
+    metadata = json.dumps({"channel_id": "C1"})
+    _submit(live, FILE_CALLBACK, metadata, _form("Move standup to 10:00", owner="U2", review_by=review.isoformat()))
+    with session_factory.begin() as session:
+        (decision,) = session.scalars(select(Decision)).all()
+        store.retract(session=session, decision=decision, actor_id="U2", now=START)
+    clock.instant = START + timedelta(days=2)
+    assert run_tick(deps, handoff.processors).counts.get("decision_reviews") is None
+    assert fake_slack.calls_to("conversations.open") == []

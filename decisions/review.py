@@ -1,0 +1,114 @@
+"""Review-by dates: on that day, at the start of the owner's morning, Handoff asks them to look again.
+
+Scheduled as a claimed job when a decision gets an owner and a review date (key: decision and
+date, so changing the date schedules anew and the old job finds the date moved and stays quiet).
+Until working hours exist (held pings), the morning starts at 09:00 in the owner's Slack time zone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from decisions.blocks import quoted
+from store import claims, jobs, people
+from store import decisions as store
+from store.models import Decision, Job
+
+logger = logging.getLogger(__name__)
+
+REVIEW_KIND = "decision_review"
+MORNING = time(9, 0)
+LEASE = timedelta(minutes=2)
+PERMANENT = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "invalid_auth", "token_revoked"})
+
+
+def due_at(review_by: date, tz_name: str | None) -> datetime:
+    """09:00 on the review date in the owner's time zone (UTC when Slack gave none)."""
+    try:
+        zone = ZoneInfo(tz_name) if tz_name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.combine(review_by, MORNING, tzinfo=zone)
+
+
+def schedule(*, session: Session, decision: Decision, now: datetime) -> bool:
+    """Schedule the reminder for the decision's owner and date; False when there is nothing to remind."""
+    if decision.review_by is None or decision.owner_id is None:
+        return False
+    owner = people.get_person(session=session, team_id=decision.team_id, user_id=decision.owner_id)
+    return jobs.schedule(
+        session=session,
+        kind=REVIEW_KIND,
+        team_id=decision.team_id,
+        key=f"{decision.id}:{decision.review_by.isoformat()}",
+        due_at=due_at(decision.review_by, owner.tz if owner else None),
+        now=now,
+        payload={"decision_id": decision.id, "review_by": decision.review_by.isoformat()},
+    )
+
+
+def deliver_due(deps: Deps, *, limit: int = 50) -> int:
+    """DM every owner whose review is due; returns how many were sent."""
+    now = deps.clock.now()
+    with deps.session_factory.begin() as session:
+        due = jobs.claim(session=session, kinds=[REVIEW_KIND], now=now, owner=deps.worker_id, lease=LEASE, limit=limit)
+    return sum(_deliver(deps, job, now) for job in due)
+
+
+def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
+    with deps.read_session_factory() as session:
+        decision = store.get(session=session, team_id=str(job.team_id), decision_id=int(job.payload["decision_id"]))
+    still_due = (
+        decision is not None
+        and decision.owner_id is not None
+        and decision.status in {"accepted", "proposed"}
+        and decision.review_by is not None
+        and decision.review_by.isoformat() == job.payload["review_by"]
+    )
+    if not still_due or decision is None or decision.owner_id is None:
+        # Retracted, superseded, re-dated or unowned since: nothing to remind.
+        _settle(deps, int(job.id), now)
+        return 0
+    client = deps.slack.for_team(decision.team_id)
+    link = f" <{decision.permalink}|Open it in Slack>." if decision.permalink else ""
+    text = f"Time to review a decision you own:{link} If it no longer holds, use *Supersede…* on its message."
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{text}\n{quoted(decision.text, limit=1_500)}"}},
+    ]
+    if decision.why:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Why: " + quoted(decision.why, limit=500)}]}
+        )
+    try:
+        channel = client.conversations_open(users=decision.owner_id)["channel"]["id"]
+        client.chat_postMessage(channel=channel, text="Time to review a decision you own.", blocks=blocks)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", ""))
+        if error in PERMANENT:
+            _settle(deps, int(job.id), now, error=f"slack: {error}")
+            return 0
+        retry_after = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
+        wait = timedelta(seconds=int(retry_after)) if retry_after else timedelta(minutes=5)
+        with deps.session_factory.begin() as session:
+            claims.release(
+                session=session, model=Job, row_id=int(job.id), owner=deps.worker_id, retry_at=now + wait, error=error
+            )
+        return 0
+    _settle(deps, int(job.id), now)
+    return 1
+
+
+def _settle(deps: Deps, job_id: int, now: datetime, *, error: str | None = None) -> None:
+    with deps.session_factory.begin() as session:
+        if error is None:
+            claims.complete(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now)
+        else:
+            claims.give_up(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now, error=error)
