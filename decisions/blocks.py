@@ -12,6 +12,8 @@ SECTION_TEXT_LIMIT = 2_800
 UNDO_ACTION = "decision_undo"
 WHY_ACTION = "decision_add_why"
 SUPERSEDE_ACTION = "decision_supersede"
+THREAD_ACTION = "decision_thread"
+THREAD_MESSAGE_LIMIT = 400
 WHY_EXCERPT_LIMIT = 1_000
 
 
@@ -40,8 +42,28 @@ def _when(instant: datetime) -> str:
     return f"<!date^{int(instant.timestamp())}^{{date_short}}|{instant.date().isoformat()}>"
 
 
+def thread_blocks(decision: Decision, messages: list[tuple[str | None, str, datetime]]) -> list[dict[str, Any]]:
+    """The thread kept with a decision: who said what, when (date tokens), each cut to fit."""
+    if not messages:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": "No thread was kept with this decision."}}]
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*The thread around* {_reference(decision)}"}}
+    ]
+    # Block Kit allows 50 blocks; keep the first and the latest messages when a thread is longer.
+    shown = messages if len(messages) <= 45 else messages[:5] + messages[-40:]
+    for user_id, text, posted_at in shown:
+        who = f"<@{user_id}>" if user_id else "someone"
+        body = quoted(text, limit=THREAD_MESSAGE_LIMIT)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"{who} · {_when(posted_at)}\n{body}"}})
+    return blocks
+
+
 def confirmation(
-    decision: Decision, *, replaces: Decision | None = None, replaced_by: Decision | None = None
+    decision: Decision,
+    *,
+    replaces: Decision | None = None,
+    replaced_by: Decision | None = None,
+    has_thread: bool = False,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Text and blocks of Handoff's message about a decision, for its current state and links."""
     if decision.status == "retracted":
@@ -77,6 +99,8 @@ def confirmation(
     if notes:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(notes)}]})
     buttons = [_button(WHY_ACTION, "Edit the why" if decision.why else "Add the why", decision)]
+    if has_thread:
+        buttons.append(_button(THREAD_ACTION, "Show the thread", decision))
     if not superseded:
         if decision.supersedes_id is None:
             buttons.append(_button(SUPERSEDE_ACTION, "Supersede…", decision))

@@ -98,14 +98,12 @@ def file_from_reaction(
     )
     if not created:
         return False
-    thread_ts = prepared.thread_ts or ts
-    store.keep_thread(
-        session=session,
-        decision=decision,
-        messages=traffic.thread_messages(
-            session=session, team_id=context.team_id, channel_id=channel_id, thread_ts=thread_ts
-        ),
+    thread = traffic.thread_messages(
+        session=session, team_id=context.team_id, channel_id=channel_id, thread_ts=prepared.thread_ts or ts
     )
+    # A message alone is no thread: keep one only when there is a conversation around it.
+    if len(thread) > 1:
+        store.keep_thread(session=session, decision=decision, messages=thread)
     sync.schedule(session=session, decision=decision, now=context.now)
     return True
 

@@ -63,14 +63,16 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
     with deps.read_session_factory() as session:
         decision = store.get(session=session, team_id=team_id, decision_id=decision_id)
         replaces = replaced_by = None
+        has_thread = False
         if decision is not None:
             if decision.supersedes_id is not None:
                 replaces = store.get(session=session, team_id=team_id, decision_id=decision.supersedes_id)
             replaced_by = store.superseded_by(session=session, decision=decision)
+            has_thread = bool(store.thread_of(session=session, team_id=team_id, decision_id=decision.id))
     if decision is None:
         _finish(deps, job_id, now, error="decision no longer exists")
         return 0
-    text, blocks = confirmation(decision, replaces=replaces, replaced_by=replaced_by)
+    text, blocks = confirmation(decision, replaces=replaces, replaced_by=replaced_by, has_thread=has_thread)
     client = deps.slack.for_team(team_id)
     try:
         if decision.confirmation_ts is None:

@@ -10,10 +10,11 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions import sync
-from decisions.blocks import UNDO_ACTION
+from decisions.blocks import THREAD_ACTION, UNDO_ACTION, thread_blocks
 from decisions.capture import learn_channel
 from decisions.modal import Source
 from handlers.decision_modals import open_file_modal
+from store import channels
 from store import decisions as store
 from store.decisions import NewDecision
 
@@ -31,6 +32,7 @@ def register(surfaces: Surfaces) -> None:
     """Register `/decision` and the decision message's buttons."""
     surfaces.command("/decision", on_decision, help=DECISION_HELP)
     surfaces.action(UNDO_ACTION, on_undo)
+    surfaces.action(THREAD_ACTION, on_show_thread)
 
 
 def on_decision(
@@ -109,3 +111,23 @@ def on_undo(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Re
         respond(text=refusal, response_type="ephemeral", replace_original=False)
         return
     sync.deliver_due(deps)
+
+
+def on_show_thread(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
+    """*Show the thread*: the kept thread, to the person who asked only, if they may see the channel."""
+    ack()
+    deps: Deps = context["deps"]
+    team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
+    with deps.read_session_factory() as session:
+        decision = store.get(session=session, team_id=team_id, decision_id=int(body["actions"][0]["value"]))
+        if decision is None or not channels.can_see(
+            session=session, team_id=team_id, channel_id=decision.channel_id, user_id=user_id
+        ):
+            respond(text="That decision is not one you can see.", response_type="ephemeral", replace_original=False)
+            return
+        messages = [
+            (m.user_id, m.text, m.posted_at)
+            for m in store.thread_of(session=session, team_id=team_id, decision_id=decision.id)
+        ]
+        blocks = thread_blocks(decision, messages)
+    respond(text="The thread around this decision", blocks=blocks, response_type="ephemeral", replace_original=False)

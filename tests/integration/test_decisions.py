@@ -14,13 +14,13 @@ from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.tick import run_tick
-from decisions.blocks import SECTION_TEXT_LIMIT, SUPERSEDE_ACTION, UNDO_ACTION, WHY_ACTION
+from decisions.blocks import SECTION_TEXT_LIMIT, SUPERSEDE_ACTION, THREAD_ACTION, UNDO_ACTION, WHY_ACTION
 from store import decisions as store
 from store.models import Decision
 from store.slack_time import datetime_to_ts
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, command_form, event_body
+from tests.support import TEAM_ID, LiveServer, command_form, event_body, seed_channel
 
 TS = datetime_to_ts(START - timedelta(minutes=30))
 
@@ -64,6 +64,10 @@ def _confirmations(fake: FakeSlack) -> list[Any]:
 
 
 def _click_undo(live: LiveServer, fake: FakeSlack, user: str, decision_id: int) -> None:
+    _click(live, fake, user, UNDO_ACTION, str(decision_id))
+
+
+def _click(live: LiveServer, fake: FakeSlack, user: str, action_id: str, value: str) -> None:
     payload = {
         "type": "block_actions",
         "team": {"id": TEAM_ID, "domain": "acme"},
@@ -74,9 +78,7 @@ def _click_undo(live: LiveServer, fake: FakeSlack, user: str, decision_id: int) 
         "channel": {"id": "C1"},
         "container": {"type": "message", "channel_id": "C1"},
         "response_url": fake.response_url(user),
-        "actions": [
-            {"type": "button", "action_id": UNDO_ACTION, "block_id": "b", "value": str(decision_id), "action_ts": "1"}
-        ],
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
     }
     response = live.post_form(urllib.parse.urlencode({"payload": json.dumps(payload)}))
     assert response.status_code == 200
@@ -154,6 +156,13 @@ def test_the_thread_around_the_decision_is_kept_with_it(
     assert [m.text for m in thread] == ["Which queue do we use?", "Redis is simpler to run", "Agreed: Redis"]
     (post,) = _confirmations(fake_slack)
     assert post.params["thread_ts"] == TS
+    buttons = [e for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    (show,) = [b for b in buttons if b["action_id"] == THREAD_ACTION]
+    _click(live, fake_slack, "U2", THREAD_ACTION, show["value"])
+    (shown,) = fake_slack.response_url_posts("U2")
+    text = json.dumps(shown["blocks"][1:])  # after the heading, which names the decision
+    assert shown["response_type"] == "ephemeral"
+    assert text.index("Which queue") < text.index("Redis is simpler") < text.index("Agreed: Redis")
 
 
 def test_the_logger_taking_back_their_emoji_retracts_unless_another_remains(
@@ -323,3 +332,21 @@ def test_a_confirmation_slack_refused_for_now_is_posted_by_the_tick(
     (post,) = _confirmations(fake_slack)
     assert _decisions(session_factory)[0].confirmation_ts == post.response["ts"]
     assert run_tick(deps, handoff.processors).counts.get("decision_messages") is None
+
+
+def test_a_thread_is_never_shown_to_someone_outside_its_private_channel(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        seed_channel(session, "G1", "leads", ["U1"], private=True)
+        decision, _ = store.file(
+            session=session,
+            new=store.NewDecision(
+                team_id=TEAM_ID, channel_id="G1", text="Reorg in Q2", logged_by="U1", source="command"
+            ),
+            now=START,
+        )
+        decision_id = decision.id
+    _click(live, fake_slack, "U2", THREAD_ACTION, str(decision_id))
+    (refusal,) = fake_slack.response_url_posts("U2")
+    assert refusal["text"] == "That decision is not one you can see." and "Reorg" not in json.dumps(refusal)
