@@ -148,14 +148,19 @@ def learn_channel(deps: Deps, team_id: str, channel_id: str) -> Discovered:
     For a decision typed with `/decision` or the modal, which may come from a channel no event has
     come from yet. Save the result in the same unit of work as the decision.
     """
-    return discover(
-        session_factory=deps.read_session_factory,
-        client=deps.slack.for_team(team_id),
-        team_id=team_id,
-        channel_ids=[channel_id],
-        known=KnownCache(),
-        now=deps.clock.now(),
-    )
+    try:
+        return discover(
+            session_factory=deps.read_session_factory,
+            client=deps.slack.for_team(team_id),
+            team_id=team_id,
+            channel_ids=[channel_id],
+            known=KnownCache(),
+            now=deps.clock.now(),
+        )
+    except SlackApiError as exc:
+        # Filing must not fail because Slack is busy: the channel is learned from its next event.
+        logger.warning("could not read channel %s in %s: %s", channel_id, team_id, exc.response.get("error"))
+        return Discovered()
 
 
 def _fetch_message(client: WebClient, channel_id: str, ts: str) -> dict[str, Any] | None:

@@ -56,9 +56,7 @@ def on_decision(
         )
         return
     now = deps.clock.now()
-    channel = learn_channel(deps, str(command["team_id"]), str(command["channel_id"]))
     with deps.session_factory.begin() as session:
-        channel.save(session=session, now=now)
         decision, _ = store.file(
             session=session,
             new=NewDecision(
@@ -74,6 +72,11 @@ def on_decision(
         sync.schedule(session=session, decision=decision, now=now)
         decision_id = decision.id
     ack(text="Filed in the decision log.")
+    # After the ack, which must not wait on Slack: learn the channel's privacy and members, so the
+    # decision is shown to exactly the right people.
+    channel = learn_channel(deps, str(command["team_id"]), str(command["channel_id"]))
+    with deps.session_factory.begin() as session:
+        channel.save(session=session, now=now)
     sync.deliver_due(deps)
     with deps.read_session_factory() as session:
         shown = store.get(session=session, team_id=str(command["team_id"]), decision_id=decision_id)

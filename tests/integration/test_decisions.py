@@ -350,3 +350,14 @@ def test_a_thread_is_never_shown_to_someone_outside_its_private_channel(
     _click(live, fake_slack, "U2", THREAD_ACTION, str(decision_id))
     (refusal,) = fake_slack.response_url_posts("U2")
     assert refusal["text"] == "That decision is not one you can see." and "Reorg" not in json.dumps(refusal)
+
+
+def test_slash_decision_still_files_when_slack_is_rate_limiting(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    fake_slack.fail_next("conversations.info", status=429, retry_after=30)
+    response = live.post_form(command_form("/decision", "Keep the API frozen", user_id="U2"))
+    assert response.status_code == 200 and "Filed" in response.text
+    live.settle()
+    assert [d.text for d in _decisions(session_factory)] == ["Keep the API frozen"]
