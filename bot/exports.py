@@ -8,7 +8,7 @@ from bot.db import build_engine, build_read_session_factory
 from bot.settings import ConfigError, Settings
 from decisions.export import render
 from decisions.finder import find_all
-from decisions.query import QueryError
+from decisions.query import QueryError, is_channel_id
 
 
 def export_decisions(
@@ -18,7 +18,7 @@ def export_decisions(
     filters = []
     if channel:
         # An id is passed as Slack writes a channel mention; a name as #name.
-        filters.append(f"in:<#{channel}>" if channel[:1] in {"C", "G", "D"} and channel.isupper() else f"in:#{channel}")
+        filters.append(f"in:<#{channel}>" if is_channel_id(channel) else f"in:#{channel}")
     if since:
         filters.append(f"since:{since.isoformat()}")
     engine = build_engine(settings.database_url)

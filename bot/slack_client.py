@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Protocol
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
@@ -46,3 +48,15 @@ def build_web_client(settings: Settings, token: str | None = None) -> WebClient:
             )
         ],
     )
+
+
+def retry_after(exc: SlackApiError) -> timedelta | None:
+    """How long Slack asked us to wait (HTTP 429's Retry-After, at least a second); None if not rate-limited."""
+    if exc.response is None or exc.response.status_code != 429:
+        return None
+    raw = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+    try:
+        seconds = int(raw[0] if isinstance(raw, list) else raw)
+    except (TypeError, ValueError):
+        seconds = 60
+    return timedelta(seconds=max(seconds, 1))

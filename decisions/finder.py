@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from decisions.blocks import escape
-from decisions.query import DecisionQuery, QueryError, fts5_match, parse
+from decisions.query import DecisionQuery, QueryError, fts5_match, is_channel_id, is_user_id, parse
 from store import channels, people
 from store.decision_search import Filters, Hit, search
 
@@ -52,7 +52,7 @@ def _filters(session: Session, team_id: str, query: DecisionQuery, *, default_ch
     if query.channel:
         channel_id = (
             query.channel
-            if query.channel[:1] in {"C", "G", "D"} and query.channel.isupper()
+            if is_channel_id(query.channel)
             else (channels.find_by_name(session=session, team_id=team_id, name=query.channel))
         )
         if channel_id is None:
@@ -61,7 +61,7 @@ def _filters(session: Session, team_id: str, query: DecisionQuery, *, default_ch
     if query.author:
         author_id = (
             query.author
-            if query.author[:1] in {"U", "W"} and query.author.isupper()
+            if is_user_id(query.author)
             else (people.find_by_name(session=session, team_id=team_id, name=query.author))
         )
         if author_id is None:

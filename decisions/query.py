@@ -30,6 +30,16 @@ class DecisionQuery:
     statuses: tuple[str, ...] = field(default=("proposed", "accepted", "superseded"))
 
 
+def is_channel_id(value: str) -> bool:
+    """True for a Slack conversation id (C…, G…, D…), as opposed to a channel name."""
+    return value[:1] in {"C", "G", "D"} and value.isupper()
+
+
+def is_user_id(value: str) -> bool:
+    """True for a Slack user id (U…, W…), as opposed to a handle."""
+    return value[:1] in {"U", "W"} and value.isupper()
+
+
 def parse(text: str) -> DecisionQuery:
     """Read a query; QueryError says what is wrong. Any other text is words to search for."""
     words: list[str] = []

@@ -17,10 +17,11 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from decisions import job_results as results
 from decisions.blocks import quoted
-from store import claims, jobs, people
 from store import decisions as store
-from store.models import Decision, Job
+from store import jobs, people
+from store.models import Decision
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
     )
     if not still_due or decision is None or decision.owner_id is None:
         # Retracted, superseded, re-dated or unowned since: nothing to remind.
-        _settle(deps, int(job.id), now)
+        results.done(deps, int(job.id), now)
         return 0
     client = deps.slack.for_team(decision.team_id)
     link = f" <{decision.permalink}|Open it in Slack>." if decision.permalink else ""
@@ -91,24 +92,7 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
         channel = client.conversations_open(users=decision.owner_id)["channel"]["id"]
         client.chat_postMessage(channel=channel, text="Time to review a decision you own.", blocks=blocks)
     except SlackApiError as exc:
-        error = str(exc.response.get("error", ""))
-        if error in PERMANENT:
-            _settle(deps, int(job.id), now, error=f"slack: {error}")
-            return 0
-        retry_after = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
-        wait = timedelta(seconds=int(retry_after)) if retry_after else timedelta(minutes=5)
-        with deps.session_factory.begin() as session:
-            claims.release(
-                session=session, model=Job, row_id=int(job.id), owner=deps.worker_id, retry_at=now + wait, error=error
-            )
+        results.slack_failed(deps, int(job.id), now, exc, permanent=PERMANENT, fallback=timedelta(minutes=5))
         return 0
-    _settle(deps, int(job.id), now)
+    results.done(deps, int(job.id), now)
     return 1
-
-
-def _settle(deps: Deps, job_id: int, now: datetime, *, error: str | None = None) -> None:
-    with deps.session_factory.begin() as session:
-        if error is None:
-            claims.complete(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now)
-        else:
-            claims.give_up(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now, error=error)

@@ -17,7 +17,9 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from decisions import job_results as results
 from decisions.blocks import confirmation
+from ingest.runner import backoff
 from store import claims, jobs
 from store import decisions as store
 from store.models import Decision, Job
@@ -68,9 +70,9 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
             if decision.supersedes_id is not None:
                 replaces = store.get(session=session, team_id=team_id, decision_id=decision.supersedes_id)
             replaced_by = store.superseded_by(session=session, decision=decision)
-            has_thread = bool(store.thread_of(session=session, team_id=team_id, decision_id=decision.id))
+            has_thread = store.has_thread(session=session, team_id=team_id, decision_id=decision.id)
     if decision is None:
-        _finish(deps, job_id, now, error="decision no longer exists")
+        results.dropped(deps, job_id, now, reason="decision no longer exists")
         return 0
     text, blocks = confirmation(decision, replaces=replaces, replaced_by=replaced_by, has_thread=has_thread)
     client = deps.slack.for_team(team_id)
@@ -99,25 +101,11 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
             blocks=blocks,
         )
     except SlackApiError as exc:
-        error = str(exc.response.get("error", ""))
-        if error in PERMANENT:
-            logger.warning("cannot show decision %s in %s: %s", decision_id, decision.channel_id, error)
-            _finish(deps, job_id, now, error=f"slack: {error}")
-            return 0
-        retry_after = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
-        wait = timedelta(seconds=int(retry_after)) if retry_after else timedelta(minutes=min(5**attempts, 360))
-        with deps.session_factory.begin() as session:
-            claims.release(
-                session=session, model=Job, row_id=job_id, owner=deps.worker_id, retry_at=now + wait, error=error
+        if exc.response.get("error") in PERMANENT:
+            logger.warning(
+                "cannot show decision %s in %s: %s", decision_id, decision.channel_id, exc.response.get("error")
             )
+        results.slack_failed(deps, job_id, now, exc, permanent=PERMANENT, fallback=backoff(attempts + 1))
         return 0
-    _finish(deps, job_id, now)
+    results.done(deps, job_id, now)
     return 1
-
-
-def _finish(deps: Deps, job_id: int, now: datetime, *, error: str | None = None) -> None:
-    with deps.session_factory.begin() as session:
-        if error is None:
-            claims.complete(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now)
-        else:
-            claims.give_up(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now, error=error)

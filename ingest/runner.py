@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from bot.slack_client import retry_after
 from ingest.discovery import Discovered, discover
 from ingest.envelope import Envelope, MalformedEnvelope, parse_envelope
 from ingest.known import KnownCache
@@ -159,7 +160,7 @@ def run_event(
             logger.error("giving up on event: Slack says %s", error, extra=log_extra)
             _give_up(deps, row_id, owner, now, f"slack: {error}")
             return Outcome.GAVE_UP
-        wait, reason = _retry_after(exc), f"slack: {error or exc}"
+        wait, reason = retry_after(exc), f"slack: {error or exc}"
     except Exception as exc:
         logger.exception("event processing failed", extra=log_extra)
         wait, reason = None, f"{type(exc).__name__}: {exc}"
@@ -180,17 +181,6 @@ def run_event(
 def backoff(attempts: int) -> timedelta:
     """How long to wait before the next try: 1, 5, 25 … minutes, at most 6 hours."""
     return min(timedelta(minutes=5 ** max(attempts - 1, 0)), timedelta(hours=6))
-
-
-def _retry_after(exc: SlackApiError) -> timedelta | None:
-    if exc.response is None or exc.response.status_code != 429:
-        return None
-    raw = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-    try:
-        seconds = int(raw[0] if isinstance(raw, list) else raw)
-    except (TypeError, ValueError):
-        seconds = 60
-    return timedelta(seconds=max(seconds, 1))
 
 
 def _retry_later(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Decision, DecisionContext, DecisionRevision, Message
@@ -242,6 +242,15 @@ def thread_of(*, session: Session, team_id: str, decision_id: int) -> list[Decis
             select(DecisionContext)
             .where(DecisionContext.team_id == team_id, DecisionContext.decision_id == decision_id)
             .order_by(DecisionContext.posted_at, DecisionContext.ts)
+        )
+    )
+
+
+def has_thread(*, session: Session, team_id: str, decision_id: int) -> bool:
+    """Whether a thread was kept with the decision."""
+    return bool(
+        session.scalar(
+            select(exists().where(DecisionContext.team_id == team_id, DecisionContext.decision_id == decision_id))
         )
     )
 

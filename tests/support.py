@@ -24,6 +24,7 @@ from bot.settings import Settings
 from ingest.drain import drain_inbox
 from store import channels
 from store.channels import ChannelInfo
+from tests.fakes.slack_api import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
@@ -117,6 +118,23 @@ class LiveServer:
         """POST a signed form body (slash commands, interactivity)."""
         merged = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(form), **(headers or {})}
         return httpx.post(f"{self.base_url}/slack/events", content=form, headers=merged, timeout=10)
+
+    def click(self, fake: FakeSlack, user: str, action_id: str, value: str, *, response_key: str | None = None) -> None:
+        """`user` clicks a button in #general; Handoff's respond() goes to fake.response_url(response_key or user)."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "token": "legacy",
+            "trigger_id": "1.2.3",
+            "channel": {"id": "C1"},
+            "container": {"type": "message", "channel_id": "C1"},
+            "response_url": fake.response_url(response_key or user),
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+        }
+        assert self.post_form(urllib.parse.urlencode({"payload": json.dumps(payload)})).status_code == 200
+        self.settle()
 
     def settle(self) -> None:
         """Finish the work that follows the acknowledgements, as the event worker would.

@@ -177,24 +177,7 @@ def test_add_the_why_saves_it_with_a_revision_and_shows_it(
     )
     live.settle()
     (decision,) = _decisions(session_factory)
-    _interact(
-        live,
-        {
-            "type": "block_actions",
-            "user": {"id": "U1", "team_id": TEAM_ID},
-            "channel": {"id": "C1"},
-            "response_url": fake_slack.response_url("why"),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": WHY_ACTION,
-                    "block_id": "b",
-                    "value": str(decision.id),
-                    "action_ts": "1",
-                }
-            ],
-        },
-    )
+    live.click(fake_slack, "U1", WHY_ACTION, str(decision.id), response_key="why")
     (opened,) = fake_slack.calls_to("views.open")
     assert opened.params["view"]["callback_id"] == WHY_CALLBACK
     empty = _submit(
@@ -243,24 +226,7 @@ def test_supersede_links_both_ways_and_shows_it_on_both_messages(
     _file(live, fake_slack, "Launch in February", datetime_to_ts(START - timedelta(hours=3)))
     _file(live, fake_slack, "Launch in March", datetime_to_ts(START - timedelta(hours=1)))
     older, newer = _decisions(session_factory)
-    _interact(
-        live,
-        {
-            "type": "block_actions",
-            "user": {"id": "U1", "team_id": TEAM_ID},
-            "channel": {"id": "C1"},
-            "response_url": fake_slack.response_url("sup"),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": SUPERSEDE_ACTION,
-                    "block_id": "b",
-                    "value": str(newer.id),
-                    "action_ts": "1",
-                }
-            ],
-        },
-    )
+    live.click(fake_slack, "U1", SUPERSEDE_ACTION, str(newer.id), response_key="sup")
     (opened,) = fake_slack.calls_to("views.open")
     options = opened.params["view"]["blocks"][0]["element"]["options"]
     assert [(o["value"], o["text"]["text"]) for o in options] == [(str(older.id), "Launch in February")]
@@ -286,24 +252,7 @@ def test_supersede_with_nothing_earlier_says_so(
     _world(fake_slack)
     _file(live, fake_slack, "First ever decision", datetime_to_ts(START - timedelta(hours=1)))
     (only,) = _decisions(session_factory)
-    _interact(
-        live,
-        {
-            "type": "block_actions",
-            "user": {"id": "U1", "team_id": TEAM_ID},
-            "channel": {"id": "C1"},
-            "response_url": fake_slack.response_url("sup"),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": SUPERSEDE_ACTION,
-                    "block_id": "b",
-                    "value": str(only.id),
-                    "action_ts": "1",
-                }
-            ],
-        },
-    )
+    live.click(fake_slack, "U1", SUPERSEDE_ACTION, str(only.id), response_key="sup")
     (opened,) = fake_slack.calls_to("views.open")
     assert "no earlier decision" in json.dumps(opened.params["view"])
     assert "submit" not in opened.params["view"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import urllib.parse
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -165,21 +164,7 @@ def test_more_pages_through_the_results(live: LiveServer, log: sessionmaker[Sess
     (more,) = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert more["action_id"] == MORE_ACTION
     assert sum(b["type"] == "section" for b in blocks) == 10
-    payload = {
-        "type": "block_actions",
-        "team": {"id": TEAM_ID},
-        "user": {"id": "U2", "team_id": TEAM_ID},
-        "api_app_id": "A0001",
-        "token": "legacy",
-        "trigger_id": "1",
-        "channel": {"id": "C1"},
-        "response_url": fake_slack.response_url("more"),
-        "actions": [
-            {"type": "button", "action_id": MORE_ACTION, "block_id": "m", "value": more["value"], "action_ts": "1"}
-        ],
-    }
-    assert live.post_form(urllib.parse.urlencode({"payload": json.dumps(payload)})).status_code == 200
-    live.settle()
+    live.click(fake_slack, "U2", MORE_ACTION, more["value"], response_key="more")
     (page,) = fake_slack.response_url_posts("more")
     assert page["replace_original"] is True
     assert sum(b["type"] == "section" for b in page["blocks"]) == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import urllib.parse
 from datetime import timedelta
 from typing import Any
 
@@ -64,25 +63,7 @@ def _confirmations(fake: FakeSlack) -> list[Any]:
 
 
 def _click_undo(live: LiveServer, fake: FakeSlack, user: str, decision_id: int) -> None:
-    _click(live, fake, user, UNDO_ACTION, str(decision_id))
-
-
-def _click(live: LiveServer, fake: FakeSlack, user: str, action_id: str, value: str) -> None:
-    payload = {
-        "type": "block_actions",
-        "team": {"id": TEAM_ID, "domain": "acme"},
-        "user": {"id": user, "team_id": TEAM_ID},
-        "api_app_id": "A0001",
-        "token": "legacy",
-        "trigger_id": "1.2.3",
-        "channel": {"id": "C1"},
-        "container": {"type": "message", "channel_id": "C1"},
-        "response_url": fake.response_url(user),
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
-    }
-    response = live.post_form(urllib.parse.urlencode({"payload": json.dumps(payload)}))
-    assert response.status_code == 200
-    live.settle()
+    live.click(fake, user, UNDO_ACTION, str(decision_id))
 
 
 def test_a_memo_reaction_files_the_decision_and_confirms_once_in_its_thread(
@@ -158,7 +139,7 @@ def test_the_thread_around_the_decision_is_kept_with_it(
     assert post.params["thread_ts"] == TS
     buttons = [e for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     (show,) = [b for b in buttons if b["action_id"] == THREAD_ACTION]
-    _click(live, fake_slack, "U2", THREAD_ACTION, show["value"])
+    live.click(fake_slack, "U2", THREAD_ACTION, show["value"])
     (shown,) = fake_slack.response_url_posts("U2")
     text = json.dumps(shown["blocks"][1:])  # after the heading, which names the decision
     assert shown["response_type"] == "ephemeral"
@@ -347,7 +328,7 @@ def test_a_thread_is_never_shown_to_someone_outside_its_private_channel(
             now=START,
         )
         decision_id = decision.id
-    _click(live, fake_slack, "U2", THREAD_ACTION, str(decision_id))
+    live.click(fake_slack, "U2", THREAD_ACTION, str(decision_id))
     (refusal,) = fake_slack.response_url_posts("U2")
     assert refusal["text"] == "That decision is not one you can see." and "Reorg" not in json.dumps(refusal)
 
