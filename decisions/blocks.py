@@ -13,6 +13,7 @@ UNDO_ACTION = "decision_undo"
 WHY_ACTION = "decision_add_why"
 SUPERSEDE_ACTION = "decision_supersede"
 THREAD_ACTION = "decision_thread"
+EDIT_ACTION = "decision_edit"
 THREAD_MESSAGE_LIMIT = 400
 WHY_EXCERPT_LIMIT = 1_000
 
@@ -74,7 +75,10 @@ def confirmation(
         ]
         return summary, blocks
     superseded = decision.status == "superseded"
-    summary = "Superseded decision" if superseded else f"Decision logged by <@{decision.logged_by}>"
+    summary = {
+        "superseded": "Superseded decision",
+        "proposed": f"Proposed decision, logged by <@{decision.logged_by}>",
+    }.get(decision.status, f"Decision logged by <@{decision.logged_by}>")
     notes = []
     if replaced_by is not None:
         notes.append(f"Replaced by {_reference(replaced_by)} on {_when(replaced_by.updated_at)}")
@@ -82,6 +86,12 @@ def confirmation(
         notes.append(f"Replaces {_reference(replaces)}")
     if decision.author_id and decision.author_id != decision.logged_by:
         notes.append(f"Said by <@{decision.author_id}>")
+    if decision.owner_id:
+        notes.append(f"Owner <@{decision.owner_id}>")
+    if decision.review_by is not None and not superseded:
+        notes.append(f"Review by {decision.review_by:%a %d %b %Y}")
+    if decision.tags:
+        notes.append(" ".join(f"`{escape(tag)}`" for tag in decision.tags.split(",")))
     if decision.source_deleted:
         notes.append("The original message was deleted; the decision stays in the log.")
     blocks = [
@@ -104,6 +114,7 @@ def confirmation(
     if not superseded:
         if decision.supersedes_id is None:
             buttons.append(_button(SUPERSEDE_ACTION, "Supersede…", decision))
+        buttons.append(_button(EDIT_ACTION, "Edit…", decision))
         buttons.append(_button(UNDO_ACTION, "Undo", decision))
     blocks.append({"type": "actions", "elements": buttons})
     return f"{summary}: {escape(decision.text[:200])}", blocks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack
@@ -19,11 +20,14 @@ from decisions.modal import (
     Source,
     file_view,
     read_details,
+    read_replaces,
     supersede_view,
     why_view,
 )
 from store import decisions as store
-from store.decisions import NewDecision, SupersedeError
+from store.decisions import ACCEPTED, CHOSEN, NewDecision, SupersedeError
+
+logger = logging.getLogger(__name__)
 
 LOG_MESSAGE_SHORTCUT = "decision_log_message"
 
@@ -38,12 +42,20 @@ def register(surfaces: Surfaces) -> None:
     surfaces.view(SUPERSEDE_CALLBACK, on_supersede_submitted)
 
 
-def open_file_modal(client: WebClient, *, trigger_id: str, source: Source, text: str, user_id: str) -> None:
-    """Open the modal to file a decision."""
-    client.views_open(trigger_id=trigger_id, view=file_view(source=source, text=text, owner_id=user_id))
+def open_file_modal(
+    deps: Deps, client: WebClient, *, team_id: str, trigger_id: str, source: Source, text: str, user_id: str
+) -> None:
+    """Open the modal to file a decision, offering the channel's open decisions it may replace."""
+    with deps.read_session_factory() as session:
+        candidates = [
+            (d.id, d.text) for d in store.replaceable(session=session, team_id=team_id, channel_id=source.channel_id)
+        ]
+    client.views_open(
+        trigger_id=trigger_id, view=file_view(source=source, text=text, owner_id=user_id, candidates=candidates)
+    )
 
 
-def on_log_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+def on_log_message(ack: Ack, shortcut: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
     """Message shortcut *Log as decision*: the modal, pre-filled from the message."""
     ack()
     message = shortcut.get("message") or {}
@@ -54,7 +66,9 @@ def on_log_message(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> Non
         author_id=message.get("user"),
     )
     open_file_modal(
+        context["deps"],
         client,
+        team_id=str((shortcut.get("team") or {}).get("id") or shortcut["user"].get("team_id")),
         trigger_id=str(shortcut["trigger_id"]),
         source=source,
         text=str(message.get("text") or ""),
@@ -69,10 +83,16 @@ def on_file_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
     details, errors = read_details(view["state"]["values"], today=now.date())
     source = Source.decode(view.get("private_metadata", ""))
     team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
-    if not errors and source.message_ts is not None:
+    replaces_id = read_replaces(view["state"]["values"])
+    if not errors:
         with deps.read_session_factory() as session:
-            if store.for_message(session=session, team_id=team_id, channel_id=source.channel_id, ts=source.message_ts):
+            if source.message_ts is not None and store.for_message(
+                session=session, team_id=team_id, channel_id=source.channel_id, ts=source.message_ts
+            ):
                 errors["title"] = "This message is in the log already: use *Add the why* on Handoff's reply to it."
+            older = store.get(session=session, team_id=team_id, decision_id=replaces_id) if replaces_id else None
+            if replaces_id and (older is None or older.channel_id != source.channel_id or older.status not in CHOSEN):
+                errors["replaces"] = "That decision can no longer be replaced; pick another or leave this empty."
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -94,10 +114,19 @@ def on_file_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
                 thread_ts=source.thread_ts,
                 author_id=source.author_id or user_id,
                 permalink=link,
+                status=details.status or ACCEPTED,
             ),
             now=now,
         )
         store.set_details(session=session, decision=decision, details=details, actor_id=user_id, now=now)
+        older = store.get(session=session, team_id=team_id, decision_id=replaces_id) if replaces_id else None
+        if older is not None:
+            try:
+                store.supersede(session=session, newer=decision, older=older, actor_id=user_id, now=now)
+                sync.schedule(session=session, decision=older, now=now)
+            except SupersedeError as exc:
+                # Someone changed it between the check above and now; the new decision still stands.
+                logger.info("decision %s filed without replacing %s: %s", decision.id, older.id, exc)
         sync.schedule(session=session, decision=decision, now=now)
         review.schedule(session=session, decision=decision, now=now)
     sync.deliver_due(deps)
@@ -148,7 +177,16 @@ def on_supersede(ack: Ack, body: dict[str, Any], context: dict[str, Any], client
         newer = store.get(
             session=session, team_id=str(body["team"]["id"]), decision_id=int(body["actions"][0]["value"])
         )
-        candidates = [(d.id, d.text) for d in store.replaceable(session=session, newer=newer)] if newer else []
+        candidates = (
+            [
+                (d.id, d.text)
+                for d in store.replaceable(
+                    session=session, team_id=newer.team_id, channel_id=newer.channel_id, exclude_id=newer.id
+                )
+            ]
+            if newer
+            else []
+        )
     if newer is None:
         return
     client.views_open(trigger_id=str(body["trigger_id"]), view=supersede_view(newer_id=newer.id, candidates=candidates))

@@ -48,7 +48,9 @@ def on_decision(
         # `/decision` alone: the full modal, for the why, alternatives, tags, owner and review date.
         ack()
         open_file_modal(
+            deps,
             client,
+            team_id=str(command["team_id"]),
             trigger_id=str(command["trigger_id"]),
             source=Source(channel_id=str(command["channel_id"])),
             text="",

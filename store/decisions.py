@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from store.models import Decision, DecisionContext, DecisionRevision, Message
 from store.upsert import insert_ignore
 
-ACCEPTED, RETRACTED, SUPERSEDED = "accepted", "retracted", "superseded"
+PROPOSED, ACCEPTED, RETRACTED, SUPERSEDED = "proposed", "accepted", "retracted", "superseded"
+# The statuses people choose; superseded and retracted follow from what they do.
+CHOSEN = (ACCEPTED, PROPOSED)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class NewDecision:
     thread_ts: str | None = None
     author_id: str | None = None
     permalink: str | None = None
+    status: str = ACCEPTED
 
 
 def get(*, session: Session, team_id: str, decision_id: int) -> Decision | None:
@@ -58,7 +61,7 @@ def file(*, session: Session, new: NewDecision, now: datetime) -> tuple[Decision
         "author_id": new.author_id,
         "logged_by": new.logged_by,
         "permalink": new.permalink,
-        "status": ACCEPTED,
+        "status": new.status if new.status in CHOSEN else ACCEPTED,
         "source": new.source,
         "source_deleted": False,
         "created_at": now,
@@ -89,13 +92,26 @@ class Details:
     tags: str | None = None
     owner_id: str | None = None
     review_by: date | None = None
+    status: str | None = None
+    # Parts to empty (None above means "unchanged"): "owner_id", "review_by".
+    clear: frozenset[str] = frozenset()
 
 
 def set_details(*, session: Session, decision: Decision, details: Details, actor_id: str, now: datetime) -> bool:
     """Change what was given, one revision per changed part; True when anything changed."""
     changed = False
-    for name in ("text", "why", "alternatives", "tags", "owner_id", "review_by"):
+    for name in ("text", "why", "alternatives", "tags", "owner_id", "review_by", "status"):
         new = getattr(details, name)
+        if name in details.clear and getattr(decision, name) is not None:
+            _revise(
+                session, decision, actor_id=actor_id, action=name, old=str(getattr(decision, name)), new=None, now=now
+            )
+            setattr(decision, name, None)
+            changed = True
+            continue
+        # Only proposed ⇄ accepted is a choice; a superseded or retracted decision keeps its status.
+        if name == "status" and (new not in CHOSEN or decision.status not in CHOSEN):
+            continue
         old = getattr(decision, name)
         if new is None or new == old:
             continue
@@ -154,16 +170,18 @@ def superseded_by(*, session: Session, decision: Decision) -> Decision | None:
     ).first()
 
 
-def replaceable(*, session: Session, newer: Decision, limit: int = 50) -> list[Decision]:
-    """Recent decisions of the same channel that `newer` could replace, newest first."""
+def replaceable(
+    *, session: Session, team_id: str, channel_id: str, exclude_id: int | None = None, limit: int = 50
+) -> list[Decision]:
+    """Recent decisions of a channel that a new one could replace, newest first."""
     return list(
         session.scalars(
             select(Decision)
             .where(
-                Decision.team_id == newer.team_id,
-                Decision.channel_id == newer.channel_id,
-                Decision.id != newer.id,
-                Decision.status.in_(["proposed", ACCEPTED]),
+                Decision.team_id == team_id,
+                Decision.channel_id == channel_id,
+                Decision.id != (exclude_id or 0),
+                Decision.status.in_(CHOSEN),
             )
             .order_by(Decision.created_at.desc(), Decision.id.desc())
             .limit(limit)

@@ -13,7 +13,14 @@ from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.tick import run_tick
-from decisions.blocks import SECTION_TEXT_LIMIT, SUPERSEDE_ACTION, THREAD_ACTION, UNDO_ACTION, WHY_ACTION
+from decisions.blocks import (
+    EDIT_ACTION,
+    SECTION_TEXT_LIMIT,
+    SUPERSEDE_ACTION,
+    THREAD_ACTION,
+    UNDO_ACTION,
+    WHY_ACTION,
+)
 from store import decisions as store
 from store.models import Decision
 from store.slack_time import datetime_to_ts
@@ -83,6 +90,7 @@ def test_a_memo_reaction_files_the_decision_and_confirms_once_in_its_thread(
     assert [(b["action_id"], b["value"]) for b in buttons] == [
         (WHY_ACTION, str(decision.id)),
         (SUPERSEDE_ACTION, str(decision.id)),
+        (EDIT_ACTION, str(decision.id)),
         (UNDO_ACTION, str(decision.id)),
     ]
     assert decision.confirmation_ts == post.response["ts"]
