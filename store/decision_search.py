@@ -61,6 +61,23 @@ def visible_to(*, team_id: str, viewer_id: str) -> ColumnElement[bool]:
     return and_(Decision.team_id == team_id, or_(Channel.is_private.is_(False), member))
 
 
+def reviews_owned(*, session: Session, team_id: str, viewer_id: str, limit: int = 10) -> list[Hit]:
+    """The viewer's own open review-by items (decisions they own, still proposed or accepted), soonest first."""
+    rows = session.execute(
+        select(Decision, Channel.name)
+        .join(Channel, and_(Channel.team_id == Decision.team_id, Channel.channel_id == Decision.channel_id))
+        .where(
+            visible_to(team_id=team_id, viewer_id=viewer_id),
+            Decision.owner_id == viewer_id,
+            Decision.review_by.is_not(None),
+            Decision.status.in_(["proposed", "accepted"]),
+        )
+        .order_by(Decision.review_by, Decision.id)
+        .limit(limit)
+    ).all()
+    return [Hit(decision=row[0], channel_name=row[1] or "", snippet=row[0].text) for row in rows]
+
+
 def search(
     *, session: Session, team_id: str, viewer_id: str, filters: Filters, limit: int | None = 10, offset: int = 0
 ) -> list[Hit]:
