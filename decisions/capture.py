@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from decisions import sync
+from decisions.emoji import decision_emoji_for, is_one_of
 from ingest.discovery import Discovered, discover
 from ingest.known import KnownCache
 from ingest.runner import EventContext
+from store import channels, people, traffic
 from store import decisions as store
-from store import traffic
 from store.decisions import NewDecision
 
 logger = logging.getLogger(__name__)
@@ -39,9 +40,47 @@ class Prepared:
     permalink: str | None
 
 
-def is_decision_emoji(context: EventContext, name: str) -> bool:
-    """Whether this reaction files a decision (HANDOFF_DECISION_EMOJI; skin tones count as the emoji)."""
-    return name.split("::", 1)[0] in context.deps.settings.decision_emoji
+def is_decision_emoji(context: EventContext, name: str, *, session: Session | None = None) -> bool:
+    """Whether this reaction files a decision in the event's workspace."""
+    if session is None:
+        with context.deps.read_session_factory() as own:
+            names = decision_emoji_for(session=own, settings=context.deps.settings, team_id=context.team_id)
+    else:
+        names = decision_emoji_for(session=session, settings=context.deps.settings, team_id=context.team_id)
+    return is_one_of(names, name)
+
+
+OUTSIDER_NOTE = (
+    "This channel is shared with another organization, and decisions made here are filed by "
+    "members of the workspace that uses Handoff. Ask one of them to add :{emoji}: to the message."
+)
+
+
+def reacted_from_outside(context: EventContext, found: Discovered, channel_id: str, user_id: str) -> bool:
+    """Whether the reaction comes from someone of another organization (Slack Connect)."""
+    with context.deps.read_session_factory() as session:
+        channel = channels.get_channel(session=session, team_id=context.team_id, channel_id=channel_id)
+        shared = context.envelope.is_ext_shared_channel or bool(channel and channel.is_ext_shared)
+        if not shared:
+            return False
+        if ("person", user_id) not in found.stored:
+            # Slack would not say who they are: not one of this workspace's members.
+            return True
+        fetched = next((p for p in found.profiles if p.user_id == user_id), None)
+        if fetched is not None:
+            return fetched.is_external
+        person = people.get_person(session=session, team_id=context.team_id, user_id=user_id)
+        return bool(person and person.is_external)
+
+
+def tell_outsider(context: EventContext, channel_id: str, user_id: str) -> None:
+    """Say, to them only, why their reaction filed nothing."""
+    with context.deps.read_session_factory() as session:
+        emoji = decision_emoji_for(session=session, settings=context.deps.settings, team_id=context.team_id)
+    try:
+        context.client.chat_postEphemeral(channel=channel_id, user=user_id, text=OUTSIDER_NOTE.format(emoji=emoji[0]))
+    except SlackApiError as exc:
+        logger.info("cannot tell %s in %s why nothing was filed: %s", user_id, channel_id, exc.response.get("error"))
 
 
 def prepare(context: EventContext, channel_id: str, ts: str) -> Prepared | None:
@@ -114,7 +153,7 @@ def retract_on_removal(*, session: Session, context: EventContext, channel_id: s
     if decision is None or decision.logged_by != user_id:
         return False
     remaining = traffic.reactions_on(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
-    if any(is_decision_emoji(context, reaction.name) for reaction in remaining):
+    if any(is_decision_emoji(context, reaction.name, session=session) for reaction in remaining):
         return False
     if not store.retract(session=session, decision=decision, actor_id=user_id, now=context.now):
         return False

@@ -1,16 +1,22 @@
-"""Slash commands owned by the foundation: `/handoff` (help, and the admin entry points to come)."""
+"""`/handoff`: help, and the workspace settings its admins change (the decision emoji)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
 
+from bot.admins import is_workspace_admin
+from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
+from decisions.emoji import EmojiError, decision_emoji_for, parse_emoji_list
 from handlers.help import help_blocks, help_text
+from store import workspace_settings
 
 HANDOFF_HELP = [
     CommandHelp("/handoff help", "what Handoff does and every command it answers"),
+    CommandHelp("/handoff emoji [names|default]", "the emoji that file a decision (admins change it)"),
 ]
 
 
@@ -19,12 +25,43 @@ def register(surfaces: Surfaces) -> None:
     surfaces.command("/handoff", on_handoff, help=HANDOFF_HELP)
 
 
-def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any]) -> None:
-    """`/handoff [help]`: everything else is explained, never an error without a way forward."""
+def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    """`/handoff [help | emoji …]`: everything else is explained, never an error without a way forward."""
     words = str(command.get("text") or "").split()
     lines: list[CommandHelp] = context["surfaces"].help_lines()
     if not words or words[0].lower() in {"help", "?", "-h", "--help"}:
         ack(text=help_text(lines), blocks=help_blocks(lines))
         return
+    if words[0].lower() == "emoji":
+        ack()
+        respond(text=_emoji(context["deps"], client, command, " ".join(words[1:])), response_type="ephemeral")
+        return
     note = f"I don't know `/handoff {words[0]}`. Here is what I can do — try `/handoff help` any time."
     ack(text=note, blocks=help_blocks(lines, note=note))
+
+
+def _emoji(deps: Deps, client: WebClient, command: dict[str, Any], raw: str) -> str:
+    team_id, user_id = str(command["team_id"]), str(command["user_id"])
+    with deps.read_session_factory() as session:
+        current = decision_emoji_for(session=session, settings=deps.settings, team_id=team_id)
+    shown = " ".join(f":{name}:" for name in current)
+    if not raw.strip() or raw.strip().lower() == "help":
+        return (
+            f"Reacting with {shown} files a decision here. Workspace admins can change it: "
+            "`/handoff emoji white_check_mark, memo`, or `/handoff emoji default` to go back."
+        )
+    if not is_workspace_admin(client, user_id):
+        return f"Only workspace admins and owners can change the decision emoji; it stays {shown}."
+    if raw.strip().lower() == "default":
+        chosen = None
+    else:
+        try:
+            chosen = ",".join(parse_emoji_list(raw))
+        except EmojiError as exc:
+            return f"{exc} The decision emoji stays {shown}."
+    with deps.session_factory.begin() as session:
+        workspace_settings.change(
+            session=session, team_id=team_id, actor_id=user_id, now=deps.clock.now(), decision_emoji=chosen
+        )
+    names = chosen.split(",") if chosen else list(deps.settings.decision_emoji)
+    return "Done: reacting with " + " or ".join(f":{name}:" for name in names) + " now files a decision."

@@ -12,6 +12,7 @@ from bot.surfaces import CommandHelp, Surfaces
 from decisions import sync
 from decisions.blocks import THREAD_ACTION, UNDO_ACTION, thread_blocks
 from decisions.capture import learn_channel
+from decisions.emoji import decision_emoji_for
 from decisions.modal import Source
 from handlers.decision_modals import open_file_modal
 from store import channels
@@ -42,7 +43,9 @@ def on_decision(
     deps: Deps = context["deps"]
     text = str(command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
-        ack(text=USAGE.format(emoji=deps.settings.decision_emoji[0]))
+        with deps.read_session_factory() as session:
+            emoji = decision_emoji_for(session=session, settings=deps.settings, team_id=str(command["team_id"]))
+        ack(text=USAGE.format(emoji=emoji[0]))
         return
     if not text:
         # `/decision` alone: the full modal, for the why, alternatives, tags, owner and review date.

@@ -39,6 +39,17 @@ def profile_from_user(team_id: str, user: dict[str, Any]) -> Profile:
         is_admin=bool(user.get("is_admin")),
         is_owner=bool(user.get("is_owner")) or bool(user.get("is_primary_owner")),
         deleted=bool(user.get("deleted")),
+        is_external=_is_external(team_id, user),
+    )
+
+
+def _is_external(team_id: str, user: dict[str, Any]) -> bool:
+    # Someone met in a Slack Connect channel: Slack flags strangers, and people of another
+    # organization carry their own team. Enterprise Grid members of sibling workspaces carry
+    # another team too, but also enterprise_user: they belong to the same organization.
+    home = user.get("team_id")
+    return bool(user.get("is_stranger")) or (
+        isinstance(home, str) and home != team_id and not user.get("enterprise_user")
     )
 
 

@@ -128,6 +128,8 @@ def on_reaction_added(context: EventContext) -> None:
         user_ids=[user_id],
     )
     decision_emoji = capture.is_decision_emoji(context, name)
+    outsider = decision_emoji and capture.reacted_from_outside(context, found, channel_id, user_id)
+    decision_emoji = decision_emoji and not outsider
     prepared = capture.prepare(context, channel_id, ts) if decision_emoji else None
     changed_decision = False
     with context.unit_of_work() as session:
@@ -147,6 +149,8 @@ def on_reaction_added(context: EventContext) -> None:
             )
     if changed_decision:
         sync.deliver_due(context.deps)
+    if outsider:
+        capture.tell_outsider(context, channel_id, user_id)
 
 
 def on_reaction_removed(context: EventContext) -> None:
@@ -160,7 +164,7 @@ def on_reaction_removed(context: EventContext) -> None:
         traffic.remove_reaction(
             session=session, team_id=context.team_id, channel_id=channel_id, ts=ts, name=name, user_id=user_id
         )
-        if capture.is_decision_emoji(context, name):
+        if capture.is_decision_emoji(context, name, session=session):
             changed_decision = capture.retract_on_removal(
                 session=session, context=context, channel_id=channel_id, ts=ts, user_id=user_id
             )

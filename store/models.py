@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -84,6 +85,8 @@ class Person(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # From another organization, met in a Slack Connect channel: not a member of this workspace.
+    is_external: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -280,6 +283,8 @@ class Decision(Base):
         Index("ix_decisions_channel_created", "team_id", "channel_id", "created_at"),
         # `from:@person` in /decisions.
         Index("ix_decisions_author_created", "team_id", "author_id", "created_at"),
+        # A person's own review-by items (App Home).
+        Index("ix_decisions_owner_review", "team_id", "owner_id", "review_by"),
     )
 
 
@@ -313,3 +318,15 @@ class DecisionContext(Base):
     user_id: Mapped[str | None] = mapped_column(SLACK_ID)
     text: Mapped[str] = mapped_column(Text)
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkspaceSettings(Base):
+    """What a workspace's admins chose; a column left empty falls back to Handoff's configuration."""
+
+    __tablename__ = "workspace_settings"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    # Comma-separated emoji names without colons, e.g. "memo,white_check_mark".
+    decision_emoji: Mapped[str | None] = mapped_column(String(500))
+    updated_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -27,6 +27,7 @@ class Profile:
     is_admin: bool = False
     is_owner: bool = False
     deleted: bool = False
+    is_external: bool = False
 
 
 def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None:

@@ -1593,7 +1593,13 @@ class FakeSlack(LoopbackFake):
 
     def _chat_post_ephemeral(self, ctx: _Ctx, params: JSONDict) -> JSONDict:
         ch = self._postable_channel(ctx, _opt_str(params, "channel"))
-        user = self._team_of_user(ctx, _opt_str(params, "user"))
+        user_id = _opt_str(params, "user")
+        shared_user = self._users.get(user_id or "")
+        # In a Slack Connect channel, people of the other organizations can be told things too.
+        if shared_user is not None and shared_user.team_id in ch.shared_team_ids and shared_user.id in ch.members:
+            user = shared_user
+        else:
+            user = self._team_of_user(ctx, user_id)
         if user.id not in ch.members:
             raise SlackError("user_not_in_channel")
         fields = self._validate_content(params)

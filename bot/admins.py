@@ -1,0 +1,15 @@
+"""Who may change a workspace's settings: its Slack admins and owners, asked fresh each time."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+
+def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    """True for workspace admins and owners (`users.info`), read live so a demotion counts at once."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
