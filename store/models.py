@@ -328,5 +328,133 @@ class WorkspaceSettings(Base):
     team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
     # Comma-separated emoji names without colons, e.g. "memo,white_check_mark".
     decision_emoji: Mapped[str | None] = mapped_column(String(500))
+    # Default working hours for people who set none (same encoding as `working_hours`).
+    default_start_minute: Mapped[int | None] = mapped_column(Integer)
+    default_end_minute: Mapped[int | None] = mapped_column(Integer)
+    default_days: Mapped[str | None] = mapped_column(String(20))
+    # For people whose Slack profile has no zone.
+    default_tz: Mapped[str | None] = mapped_column(String(64))
+    # Urgent pings per sender per day before Handoff asks them to confirm.
+    urgent_cap: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkingHoursRow(Base):
+    """A person's own working hours (absent: the workspace default) and time zone override."""
+
+    __tablename__ = "working_hours"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    # Minutes after local midnight; end < start means the shift crosses midnight.
+    start_minute: Mapped[int | None] = mapped_column(Integer)
+    end_minute: Mapped[int | None] = mapped_column(Integer)
+    # Weekdays a shift starts on, 0 = Monday, comma-separated ("0,1,2,3,4").
+    days: Mapped[str | None] = mapped_column(String(20))
+    # An IANA zone that wins over the Slack profile's.
+    tz: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TimeOffRow(Base):
+    """Days a person is away (inclusive local dates): no shift starts on them."""
+
+    __tablename__ = "time_off"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    user_id: Mapped[str] = mapped_column(SLACK_ID)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_time_off_person", "team_id", "user_id", "last_day"),)
+
+
+# Held pings no delivery has taken yet (the sweep's partial index).
+_PING_WAITING = text("status = 'held' AND delivery_id IS NULL")
+
+
+class HeldPing(Base):
+    """A ping sent through Handoff to one recipient: held until their hours, or delivered at once.
+
+    Delivery is a `ping_delivery` job; `delivery_id` is the job that took the ping, so a ping is
+    in at most one message even when a late sweep schedules a second job for the same person.
+    """
+
+    __tablename__ = "held_pings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    sender_id: Mapped[str] = mapped_column(SLACK_ID)
+    recipient_id: Mapped[str] = mapped_column(SLACK_ID)
+    text: Mapped[str] = mapped_column(Text)
+    # Where it was sent from (the conversation, or the message of the shortcut).
+    source_channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    source_ts: Mapped[str | None] = mapped_column(TS)
+    permalink: Mapped[str | None] = mapped_column(String(500))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # held | delivered | cancelled | failed | unconfirmed (urgent past the cap, awaiting the sender)
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivery_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_held_pings_recipient", "team_id", "recipient_id", "status", "due_at"),
+        Index("ix_held_pings_sender", "team_id", "sender_id", "status", "created_at"),
+        Index("ix_held_pings_delivery", "delivery_id"),
+        # The sweep for held pings no delivery has taken.
+        Index(
+            "ix_held_pings_waiting",
+            "due_at",
+            sqlite_where=_PING_WAITING,
+            postgresql_where=_PING_WAITING,
+        ),
+    )
+
+
+class Mention(Base):
+    """Someone was @mentioned in a channel outside their working hours: for their catch-up."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID)
+    ts: Mapped[str] = mapped_column(TS)
+    sender_id: Mapped[str] = mapped_column(SLACK_ID)
+    recipient_id: Mapped[str] = mapped_column(SLACK_ID)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "ts", "recipient_id"),
+        Index("ix_mentions_recipient", "team_id", "recipient_id", "posted_at"),
+        Index("ix_mentions_posted", "posted_at"),
+    )
+
+
+class MentionNotice(Base):
+    """The sender was told once that day that the recipient is off (at most once per pair and day)."""
+
+    __tablename__ = "mention_notices"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    sender_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class ChannelSettings(Base):
+    """A channel's own choices (`/handoff notices off`)."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    mention_notices: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_by: Mapped[str | None] = mapped_column(SLACK_ID)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
