@@ -14,7 +14,7 @@ from bot.executor import DrainableExecutor
 from bot.inbox_middleware import InboxMiddleware
 from bot.inbox_writer import InboxWriter
 from bot.surfaces import Surfaces
-from handlers import commands, decision_edit, decision_modals, decision_search, events, home
+from handlers import commands, decision_edit, decision_modals, decision_search, events, home, hours, later
 from handlers import decisions as decision_handlers
 from ingest.runner import Processor
 
@@ -52,6 +52,8 @@ def register_surfaces(bolt: App) -> tuple[Surfaces, dict[str, Processor]]:
     decision_modals.register(surfaces)
     decision_edit.register(surfaces)
     decision_search.register(surfaces)
+    later.register(surfaces)
+    hours.register(surfaces)
     home.register(surfaces)
     processors = events.event_processors(surfaces)
     events.register(surfaces, processors)

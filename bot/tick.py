@@ -20,6 +20,7 @@ from bot.deps import Deps
 from decisions import review, sync
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
+from pings import delivery
 from store import claims, inbox, jobs, traffic
 from store.models import Job, WorkerBeat
 
@@ -58,6 +59,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         lambda d, n, r: replay_inbox(d, processors, n, r),
         deliver_decision_messages,
         deliver_decision_reviews,
+        deliver_pings,
         run_retention,
     ]
     for task in tasks:
@@ -85,6 +87,13 @@ def deliver_decision_reviews(deps: Deps, now: datetime, report: TickReport) -> N
     """Remind owners of decisions whose review-by morning has come."""
     del now  # the delivery reads the same clock
     report.add("decision_reviews", review.deliver_due(deps))
+
+
+def deliver_pings(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Deliver pings whose recipients' day has started, and give stranded held pings a delivery."""
+    del now  # the delivery reads the same clock
+    report.add("pings_swept", delivery.sweep_stranded(deps))
+    report.add("pings_delivered", delivery.deliver_due(deps))
 
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:

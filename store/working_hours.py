@@ -69,11 +69,12 @@ def schedules_for(*, session: Session, team_id: str, user_ids: Iterable[str], to
             select(WorkingHoursRow).where(WorkingHoursRow.team_id == team_id, WorkingHoursRow.user_id.in_(wanted))
         )
     }
-    zones = dict(
-        session.execute(
+    zones: dict[str, str | None] = {
+        row.user_id: row.tz
+        for row in session.execute(
             select(Person.user_id, Person.tz).where(Person.team_id == team_id, Person.user_id.in_(wanted))
-        ).tuples()
-    )
+        )
+    }
     off: dict[str, list[TimeOff]] = {}
     for row in session.scalars(
         select(TimeOffRow).where(

@@ -1,0 +1,219 @@
+"""Delivering pings exactly once: `ping_delivery` jobs, claimed by one worker each.
+
+A job is either one ping going now (inside the recipient's hours, or urgent) or a recipient's
+morning: every held ping of theirs that is due, in one message. Claiming a batch of jobs and
+giving each its pings are two statements for the whole batch (`claim_batch`); each delivery is
+then recorded in its own small transaction once Slack has it (`record_sent`). A ping belongs to
+the first job that takes it (`held_pings.attach`), so it is in one message however many jobs
+exist. A worker that dies after Slack took the message but before recording it leaves the job to
+the next worker, which first looks at the DM for Handoff's message tagged with the job's id
+(message metadata) and records instead of sending again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from decisions import job_results as results
+from pings.blocks import dm_messages
+from store import claims, held_pings, jobs
+from store.models import Job
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_KIND = "ping_delivery"
+METADATA_TYPE = "handoff_delivery"
+LEASE = timedelta(minutes=2)
+# A held ping no delivery took this long after it was due gets a delivery of its own.
+SWEEP_GRACE = timedelta(minutes=2)
+PERMANENT = frozenset(
+    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "invalid_auth", "token_revoked"}
+)
+
+
+@dataclass
+class Delivery:
+    """One claimed job and the pings it carries."""
+
+    job_id: int
+    team_id: str
+    recipient_id: str
+    attempts: int
+    held: bool
+    pings: list[Any] = field(default_factory=list)
+
+
+def schedule_morning(*, session: Session, team_id: str, recipient_id: str, due_at: datetime, now: datetime) -> None:
+    """The recipient's held pings go out together at `due_at` (their next working-hours start)."""
+    jobs.schedule(
+        session=session,
+        kind=DELIVERY_KIND,
+        team_id=team_id,
+        key=f"{recipient_id}:{due_at.isoformat()}",
+        due_at=due_at,
+        now=now,
+        payload={"recipient": recipient_id},
+    )
+
+
+def schedule_now(*, session: Session, team_id: str, recipient_id: str, ping_id: int, now: datetime) -> None:
+    """One ping goes out now."""
+    jobs.schedule(
+        session=session,
+        kind=DELIVERY_KIND,
+        team_id=team_id,
+        key=f"ping:{ping_id}",
+        due_at=now,
+        now=now,
+        payload={"recipient": recipient_id, "ping": ping_id},
+    )
+
+
+def claim_batch(*, session: Session, now: datetime, owner: str, limit: int) -> list[Delivery]:
+    """Lease due deliveries and give each its pings (two statements for the batch, plus the claim)."""
+    rows = jobs.claim(session=session, kinds=[DELIVERY_KIND], now=now, owner=owner, lease=LEASE, limit=limit)
+    if not rows:
+        return []
+    deliveries = {
+        int(row.id): Delivery(
+            job_id=int(row.id),
+            team_id=str(row.team_id),
+            recipient_id=str(row.payload["recipient"]),
+            attempts=int(row.attempts),
+            held=row.payload.get("ping") is None,
+        )
+        for row in rows
+    }
+    held_pings.attach(
+        session=session,
+        claims=[
+            (d.job_id, d.team_id, d.recipient_id, _single(row))
+            for d, row in zip(deliveries.values(), rows, strict=True)
+        ],
+        now=now,
+    )
+    for ping in held_pings.attached(session=session, job_ids=list(deliveries)):
+        deliveries[int(ping.delivery_id)].pings.append(ping)
+    return list(deliveries.values())
+
+
+def _single(row: Any) -> int | None:
+    ping = row.payload.get("ping")
+    return int(ping) if ping is not None else None
+
+
+def record_sent(*, session: Session, delivery: Delivery, owner: str, now: datetime) -> bool:
+    """Slack has the message: its pings are delivered and the job done (False if our lease was taken over)."""
+    if not claims.complete(session=session, model=Job, row_id=delivery.job_id, owner=owner, now=now):
+        return False
+    held_pings.settle(session=session, job_id=delivery.job_id, status=held_pings.DELIVERED, now=now)
+    return True
+
+
+def deliver_due(deps: Deps, *, limit: int = 100) -> int:
+    """Send every due delivery; returns how many pings reached their recipients."""
+    now = deps.clock.now()
+    delivered = 0
+    while True:
+        with deps.session_factory.begin() as session:
+            batch = claim_batch(session=session, now=now, owner=deps.worker_id, limit=limit)
+        for delivery in batch:
+            delivered += _deliver(deps, delivery, now)
+        if len(batch) < limit:
+            return delivered
+
+
+def sweep_stranded(deps: Deps) -> int:
+    """Held pings overdue that no delivery took (hours changed meanwhile, say): one more delivery each."""
+    now = deps.clock.now()
+    with deps.session_factory.begin() as session:
+        stranded = held_pings.stranded(session=session, now=now, grace=SWEEP_GRACE)
+        for row in stranded:
+            jobs.schedule(
+                session=session,
+                kind=DELIVERY_KIND,
+                team_id=str(row.team_id),
+                key=f"{row.recipient_id}:sweep:{row.first_id}",
+                due_at=now,
+                now=now,
+                payload={"recipient": str(row.recipient_id)},
+            )
+    return len(stranded)
+
+
+def _deliver(deps: Deps, delivery: Delivery, now: datetime) -> int:
+    if not delivery.pings:
+        # Cancelled since, or another delivery took them first: nothing to say.
+        results.done(deps, delivery.job_id, now)
+        return 0
+    client = deps.slack.for_team(delivery.team_id)
+    try:
+        channel = str(client.conversations_open(users=delivery.recipient_id)["channel"]["id"])
+        sent = _sent_parts(client, channel, delivery.job_id) if delivery.attempts > 1 else set()
+        for part, (text, blocks) in enumerate(dm_messages(delivery.pings, held=delivery.held)):
+            if part in sent:
+                continue
+            client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"delivery": delivery.job_id, "part": part}},
+            )
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", ""))
+        if error in PERMANENT:
+            _failed(deps, delivery, now, error)
+        else:
+            logger.info("ping delivery %s to %s waits: %s", delivery.job_id, delivery.recipient_id, error)
+            results.slack_failed(deps, delivery.job_id, now, exc, permanent=PERMANENT, fallback=timedelta(minutes=1))
+        return 0
+    with deps.session_factory.begin() as session:
+        if not record_sent(session=session, delivery=delivery, owner=deps.worker_id, now=now):
+            logger.warning("ping delivery %s was taken over before it was recorded", delivery.job_id)
+            return 0
+    return len(delivery.pings)
+
+
+def _sent_parts(client: WebClient, channel: str, job_id: int) -> set[int]:
+    """Parts of this delivery already in the DM (an earlier attempt sent them but died before recording)."""
+    history = client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
+    parts: set[int] = set()
+    for message in history.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == METADATA_TYPE and payload.get("delivery") == job_id:
+            parts.add(int(payload.get("part", 0)))
+    return parts
+
+
+def _failed(deps: Deps, delivery: Delivery, now: datetime, error: str) -> None:
+    """Slack will never take it (the account is gone): the pings fail and each sender hears so."""
+    with deps.session_factory.begin() as session:
+        claims.give_up(session=session, model=Job, row_id=delivery.job_id, owner=deps.worker_id, now=now, error=error)
+        held_pings.settle(session=session, job_id=delivery.job_id, status=held_pings.FAILED, now=now, error=error)
+    by_sender: dict[str, int] = defaultdict(int)
+    for ping in delivery.pings:
+        by_sender[str(ping.sender_id)] += 1
+    client = deps.slack.for_team(delivery.team_id)
+    for sender_id, count in by_sender.items():
+        pings = "your ping" if count == 1 else f"your {count} pings"
+        try:
+            dm = client.conversations_open(users=sender_id)["channel"]["id"]
+            client.chat_postMessage(
+                channel=dm,
+                text=f"I couldn't deliver {pings} to <@{delivery.recipient_id}>: Slack says `{error}` "
+                "(their account may be deactivated). Nothing was sent; reach them another way if it matters.",
+            )
+        except SlackApiError as exc:
+            logger.warning("cannot tell %s that a ping failed: %s", sender_id, exc.response.get("error"))
