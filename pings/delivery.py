@@ -2,8 +2,8 @@
 
 A job is either one ping going now (inside the recipient's hours, or urgent) or a recipient's
 morning: every held ping of theirs that is due, in one message. Claiming a batch of jobs and
-giving each its pings are two statements for the whole batch (`claim_batch`); each delivery is
-then recorded in its own small transaction once Slack has it (`record_sent`). A ping belongs to
+giving each its pings are two statements for the whole batch (`claim_batch`); what Slack took is
+then recorded in one transaction per batch (`record_sent`). A ping belongs to
 the first job that takes it (`held_pings.attach`), so it is in one message however many jobs
 exist. A worker that dies after Slack took the message but before recording it leaves the job to
 the next worker, which first looks at the DM for Handoff's message tagged with the job's id
@@ -111,23 +111,32 @@ def _single(row: Any) -> int | None:
     return int(ping) if ping is not None else None
 
 
-def record_sent(*, session: Session, delivery: Delivery, owner: str, now: datetime) -> bool:
-    """Slack has the message: its pings are delivered and the job done (False if our lease was taken over)."""
-    if not claims.complete(session=session, model=Job, row_id=delivery.job_id, owner=owner, now=now):
-        return False
-    held_pings.settle(session=session, job_id=delivery.job_id, status=held_pings.DELIVERED, now=now)
-    return True
+def record_sent(*, session: Session, deliveries: list[Delivery], owner: str, now: datetime) -> int:
+    """Slack has the messages: their pings are delivered and the jobs done; returns how many pings.
+
+    One transaction for a batch's worth of sends. A crash before it commits leaves the jobs to be
+    taken over, and the next worker finds the messages by their metadata instead of resending.
+    A delivery whose lease another worker took over is left to that worker.
+    """
+    ours = claims.complete_many(
+        session=session, model=Job, row_ids=[delivery.job_id for delivery in deliveries], owner=owner, now=now
+    )
+    if len(ours) < len(deliveries):
+        logger.warning("%d ping deliveries were taken over before they were recorded", len(deliveries) - len(ours))
+    return held_pings.settle(session=session, job_ids=ours, status=held_pings.DELIVERED, now=now)
 
 
-def deliver_due(deps: Deps, *, limit: int = 100) -> int:
+def deliver_due(deps: Deps, *, limit: int = 500) -> int:
     """Send every due delivery; returns how many pings reached their recipients."""
     now = deps.clock.now()
     delivered = 0
     while True:
         with deps.session_factory.begin() as session:
             batch = claim_batch(session=session, now=now, owner=deps.worker_id, limit=limit)
-        for delivery in batch:
-            delivered += _deliver(deps, delivery, now)
+        sent = [delivery for delivery in batch if _deliver(deps, delivery, now)]
+        if sent:
+            with deps.session_factory.begin() as session:
+                delivered += record_sent(session=session, deliveries=sent, owner=deps.worker_id, now=now)
         if len(batch) < limit:
             return delivered
 
@@ -150,11 +159,12 @@ def sweep_stranded(deps: Deps) -> int:
     return len(stranded)
 
 
-def _deliver(deps: Deps, delivery: Delivery, now: datetime) -> int:
+def _deliver(deps: Deps, delivery: Delivery, now: datetime) -> bool:
+    """Send one delivery's message(s); True when Slack has them all (the caller records it)."""
     if not delivery.pings:
         # Cancelled since, or another delivery took them first: nothing to say.
         results.done(deps, delivery.job_id, now)
-        return 0
+        return False
     client = deps.slack.for_team(delivery.team_id)
     try:
         channel = str(client.conversations_open(users=delivery.recipient_id)["channel"]["id"])
@@ -177,12 +187,8 @@ def _deliver(deps: Deps, delivery: Delivery, now: datetime) -> int:
         else:
             logger.info("ping delivery %s to %s waits: %s", delivery.job_id, delivery.recipient_id, error)
             results.slack_failed(deps, delivery.job_id, now, exc, permanent=PERMANENT, fallback=timedelta(minutes=1))
-        return 0
-    with deps.session_factory.begin() as session:
-        if not record_sent(session=session, delivery=delivery, owner=deps.worker_id, now=now):
-            logger.warning("ping delivery %s was taken over before it was recorded", delivery.job_id)
-            return 0
-    return len(delivery.pings)
+        return False
+    return True
 
 
 def _sent_parts(client: WebClient, channel: str, job_id: int) -> set[int]:
@@ -201,7 +207,7 @@ def _failed(deps: Deps, delivery: Delivery, now: datetime, error: str) -> None:
     """Slack will never take it (the account is gone): the pings fail and each sender hears so."""
     with deps.session_factory.begin() as session:
         claims.give_up(session=session, model=Job, row_id=delivery.job_id, owner=deps.worker_id, now=now, error=error)
-        held_pings.settle(session=session, job_id=delivery.job_id, status=held_pings.FAILED, now=now, error=error)
+        held_pings.settle(session=session, job_ids=[delivery.job_id], status=held_pings.FAILED, now=now, error=error)
     by_sender: dict[str, int] = defaultdict(int)
     for ping in delivery.pings:
         by_sender[str(ping.sender_id)] += 1

@@ -118,3 +118,19 @@ def _owned_update(session: Session, model: type[Claimable], row_id: int, owner: 
     params = {"row_id": row_id, "owner": owner, **{f"new_{name}": value for name, value in values.items()}}
     result = session.connection().execute(statement, params)
     return bool(result.rowcount)
+
+
+def complete_many(
+    *, session: Session, model: type[Claimable], row_ids: Sequence[int], owner: str, now: datetime
+) -> list[int]:
+    """Mark claimed rows done in one statement; returns the ids `owner` still held (the others were taken over)."""
+    if not row_ids:
+        return []
+    table = table_of(model)
+    statement = (
+        update(table)
+        .where(table.c.id.in_(list(row_ids)), table.c.lease_owner == owner, table.c.done_at.is_(None))
+        .values(done_at=now, lease_until=None, last_error=None)
+        .returning(table.c.id)
+    )
+    return [int(row_id) for row_id in session.connection().execute(statement).scalars()]

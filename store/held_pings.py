@@ -155,14 +155,16 @@ def attached(*, session: Session, job_ids: Sequence[int]) -> list[Row[Any]]:
     )
 
 
-def settle(*, session: Session, job_id: int, status: str, now: datetime, error: str | None = None) -> int:
-    """Mark every ping of a delivery delivered (or failed); returns how many."""
+def settle(*, session: Session, job_ids: Sequence[int], status: str, now: datetime, error: str | None = None) -> int:
+    """Mark every ping of these deliveries delivered (or failed), in one statement; returns how many."""
+    if not job_ids:
+        return 0
     table = table_of(HeldPing)
     values: dict[str, Any] = {"status": status, "error": error}
     if status == DELIVERED:
         values["delivered_at"] = now
     result: CursorResult[Any] = session.connection().execute(
-        update(table).where(table.c.delivery_id == job_id, table.c.status == HELD).values(**values)
+        update(table).where(table.c.delivery_id.in_(list(job_ids)), table.c.status == HELD).values(**values)
     )
     return int(result.rowcount or 0)
 

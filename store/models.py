@@ -374,6 +374,7 @@ class TimeOffRow(Base):
 
 # Held pings no delivery has taken yet (the sweep's partial index).
 _PING_WAITING = text("status = 'held' AND delivery_id IS NULL")
+_PING_TAKEN = text("delivery_id IS NOT NULL")
 
 
 class HeldPing(Base):
@@ -406,7 +407,13 @@ class HeldPing(Base):
     __table_args__ = (
         Index("ix_held_pings_recipient", "team_id", "recipient_id", "status", "due_at"),
         Index("ix_held_pings_sender", "team_id", "sender_id", "status", "created_at"),
-        Index("ix_held_pings_delivery", "delivery_id"),
+        # Partial: most rows have none, and statistics over all those NULLs steer SQLite off the index.
+        Index(
+            "ix_held_pings_delivery",
+            "delivery_id",
+            sqlite_where=_PING_TAKEN,
+            postgresql_where=_PING_TAKEN,
+        ),
         # The sweep for held pings no delivery has taken.
         Index(
             "ix_held_pings_waiting",

@@ -71,7 +71,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_held_pings_recipient", "held_pings", ["team_id", "recipient_id", "status", "due_at"])
     op.create_index("ix_held_pings_sender", "held_pings", ["team_id", "sender_id", "status", "created_at"])
-    op.create_index("ix_held_pings_delivery", "held_pings", ["delivery_id"])
+    taken = sa.text("delivery_id IS NOT NULL")
+    op.create_index("ix_held_pings_delivery", "held_pings", ["delivery_id"], sqlite_where=taken, postgresql_where=taken)
     waiting = sa.text("status = 'held' AND delivery_id IS NULL")
     op.create_index("ix_held_pings_waiting", "held_pings", ["due_at"], sqlite_where=waiting, postgresql_where=waiting)
     op.create_table(
