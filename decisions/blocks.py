@@ -32,9 +32,14 @@ def quoted(text: str, *, limit: int = SECTION_TEXT_LIMIT, permalink: str | None 
     return "\n".join(f">{line}" for line in body.splitlines())
 
 
+def first_line(text: str, *, empty: str) -> str:
+    """The first line of a text, for a one-line mention of it; `empty` when it has none."""
+    return text.strip().splitlines()[0] if text.strip() else empty
+
+
 def _reference(decision: Decision) -> str:
     """A short, linked, inert mention of another decision."""
-    excerpt = escape(decision.text.strip().splitlines()[0][:80] if decision.text.strip() else "a decision")
+    excerpt = escape(first_line(decision.text, empty="a decision")[:80])
     return f"<{decision.permalink}|{excerpt}>" if decision.permalink else f"“{excerpt}”"
 
 

@@ -8,6 +8,7 @@ that shows the change in Slack (`decisions.sync`).
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,7 @@ from sqlalchemy.orm import Session
 from bot.deps import Deps
 from decisions import sync
 from decisions.emoji import decision_emoji_for, is_one_of
-from ingest.discovery import Discovered, discover
-from ingest.known import KnownCache
+from ingest.discovery import Discovered, learn
 from ingest.runner import EventContext
 from store import channels, people, traffic
 from store import decisions as store
@@ -42,11 +42,8 @@ class Prepared:
 
 def is_decision_emoji(context: EventContext, name: str, *, session: Session | None = None) -> bool:
     """Whether this reaction files a decision in the event's workspace."""
-    if session is None:
-        with context.deps.read_session_factory() as own:
-            names = decision_emoji_for(session=own, settings=context.deps.settings, team_id=context.team_id)
-    else:
-        names = decision_emoji_for(session=session, settings=context.deps.settings, team_id=context.team_id)
+    with nullcontext(session) if session is not None else context.deps.read_session_factory() as reading:
+        names = decision_emoji_for(session=reading, settings=context.deps.settings, team_id=context.team_id)
     return is_one_of(names, name)
 
 
@@ -187,19 +184,7 @@ def learn_channel(deps: Deps, team_id: str, channel_id: str) -> Discovered:
     For a decision typed with `/decision` or the modal, which may come from a channel no event has
     come from yet. Save the result in the same unit of work as the decision.
     """
-    try:
-        return discover(
-            session_factory=deps.read_session_factory,
-            client=deps.slack.for_team(team_id),
-            team_id=team_id,
-            channel_ids=[channel_id],
-            known=KnownCache(),
-            now=deps.clock.now(),
-        )
-    except SlackApiError as exc:
-        # Filing must not fail because Slack is busy: the channel is learned from its next event.
-        logger.warning("could not read channel %s in %s: %s", channel_id, team_id, exc.response.get("error"))
-        return Discovered()
+    return learn(deps, team_id=team_id, channel_ids=[channel_id])
 
 
 def _fetch_message(client: WebClient, channel_id: str, ts: str) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from decisions.blocks import first_line
 from store.decisions import CHOSEN, Details, normalize_tags
 from store.models import Decision
 
@@ -101,7 +102,7 @@ def _static_select(
 def _candidate_options(candidates: list[tuple[int, str]]) -> list[tuple[str, str]]:
     # Block Kit: at most 100 options, each at most 75 characters.
     return [
-        (str(decision_id), (text.strip().splitlines()[0] if text.strip() else "(no text)")[: OPTION_TEXT_LIMIT - 1])
+        (str(decision_id), first_line(text, empty="(no text)")[: OPTION_TEXT_LIMIT - 1])
         for decision_id, text in candidates[:100]
     ]
 

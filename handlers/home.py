@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
-from decisions.blocks import escape
+from decisions.blocks import escape, first_line
 from decisions.finder import render
 from handlers.help import INTRO
 from ingest.runner import EventContext
@@ -168,8 +168,8 @@ def home_view(
 def _review_line(hit: Hit) -> dict[str, Any]:
     decision = hit.decision
     assert decision.review_by is not None
-    first_line = escape((decision.text.strip().splitlines() or ["(no text)"])[0][:200])
-    title = f"<{decision.permalink}|{first_line}>" if decision.permalink else first_line
+    line = escape(first_line(decision.text, empty="(no text)")[:200])
+    title = f"<{decision.permalink}|{line}>" if decision.permalink else line
     status = " · _proposed_" if decision.status == "proposed" else ""
     return {
         "type": "section",

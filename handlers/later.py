@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
+from decisions.blocks import escape, first_line
 from decisions.capture import permalink
 from pings import changes
 from pings.blocks import CANCEL_ACTION, CONFIRM_URGENT_ACTION, HOLD_INSTEAD_ACTION, receipt, when
@@ -141,8 +142,8 @@ def _list(deps: Deps, team_id: str, sender_id: str) -> dict[str, Any]:
 
 
 def _excerpt(text: str) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return (first[:80] + "…" if len(first) > 80 else first).replace("<", "&lt;").replace(">", "&gt;")
+    line = first_line(text, empty="")
+    return escape(line[:80] + "…" if len(line) > 80 else line)
 
 
 def on_menu(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Respond, client: WebClient) -> None:

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.deps import Deps
 from ingest.known import KnownCache
 from ingest.slack_objects import channel_info_from_conversation, profile_from_user
 from store import channels, people
@@ -94,6 +95,27 @@ def discover(
         else:
             found.stored.remove(("person", user_id))
     return found
+
+
+def learn(deps: Deps, *, team_id: str, channel_ids: Iterable[str] = (), user_ids: Iterable[str] = ()) -> Discovered:
+    """Outside any event: read the channels and people Handoff has not stored (save the result in a unit of work).
+
+    A command or an interaction may name a channel or person no event has brought yet. Slack being
+    busy must not fail the command: what could not be read is learned from the next event.
+    """
+    try:
+        return discover(
+            session_factory=deps.read_session_factory,
+            client=deps.slack.for_team(team_id),
+            team_id=team_id,
+            channel_ids=channel_ids,
+            user_ids=user_ids,
+            known=KnownCache(),
+            now=deps.clock.now(),
+        )
+    except SlackApiError as exc:
+        logger.warning("could not read channels or people in %s: %s", team_id, exc.response.get("error"))
+        return Discovered()
 
 
 def _fetch_channel(client: WebClient, team_id: str, channel_id: str) -> tuple[ChannelInfo, list[str]] | None:

@@ -66,11 +66,11 @@ def apply(deps: Deps, *, team_id: str, user_id: str, command: HoursCommand) -> s
                 session=session, team_id=team_id, user_id=user_id, first=command.first
             )
             prefix = "Cancelled that time off. " if removed else f"No time off starts on {command.first.isoformat()}. "
+        schedule = working_hours.schedule_for(session=session, team_id=team_id, user_id=user_id, today=now.date())
         if not isinstance(command, ShowHours):
-            moved = reschedule_held(session=session, team_id=team_id, user_id=user_id, now=now)
+            moved = reschedule_held(session=session, schedule=schedule, team_id=team_id, now=now)
             if moved:
                 prefix += f"{moved} ping{'s' if moved != 1 else ''} waiting for you moved to your new start. "
-        schedule = working_hours.schedule_for(session=session, team_id=team_id, user_id=user_id, today=now.date())
     return prefix + describe(schedule, now)
 
 
@@ -98,12 +98,12 @@ def describe(schedule: Schedule, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def reschedule_held(*, session: Session, team_id: str, user_id: str, now: datetime) -> int:
-    """Move a person's held pings to their (new) next start; returns how many moved."""
+def reschedule_held(*, session: Session, schedule: Schedule, team_id: str, now: datetime) -> int:
+    """Move a person's held pings to the next start of their (new) schedule; returns how many moved."""
+    user_id = schedule.user_id
     waiting = held_pings.held_for(session=session, team_id=team_id, recipient_id=user_id)
     if not waiting:
         return 0
-    schedule = working_hours.schedule_for(session=session, team_id=team_id, user_id=user_id, today=now.date())
     due = (
         now
         if is_working(schedule.hours, schedule.time_off, now)

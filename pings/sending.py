@@ -7,13 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
-
 from bot.deps import Deps
 from hours.phrases import local_label, until_phrase
 from hours.schedule import is_working, next_start
-from ingest.discovery import discover
-from ingest.known import KnownCache
+from ingest.discovery import learn
 from pings import delivery
 from store import held_pings, people, working_hours
 from store.held_pings import NewPing
@@ -56,21 +53,9 @@ class CapReached:
 
 def learn_people(deps: Deps, *, team_id: str, user_ids: Sequence[str]) -> None:
     """Read from Slack the people Handoff has not stored yet (their time zones above all)."""
-    now = deps.clock.now()
-    client = deps.slack.for_team(team_id)
-    try:
-        found = discover(
-            session_factory=deps.read_session_factory,
-            client=client,
-            team_id=team_id,
-            user_ids=user_ids,
-            known=KnownCache(),
-            now=now,
-        )
-        with deps.session_factory.begin() as session:
-            found.save(session=session, now=now)
-    except SlackApiError as exc:
-        logger.warning("could not look up people in %s: %s", team_id, exc.response.get("error"))
+    found = learn(deps, team_id=team_id, user_ids=user_ids)
+    with deps.session_factory.begin() as session:
+        found.save(session=session, now=deps.clock.now())
 
 
 def check_recipients(

@@ -121,6 +121,11 @@ class LiveServer:
 
     def click(self, fake: FakeSlack, user: str, action_id: str, value: str, *, response_key: str | None = None) -> None:
         """`user` clicks a button in #general; Handoff's respond() goes to fake.response_url(response_key or user)."""
+        button = {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}
+        self.act(fake, user, button, response_key=response_key)
+
+    def act(self, fake: FakeSlack, user: str, action: dict[str, Any], *, response_key: str | None = None) -> None:
+        """`user` uses an interactive element (a button, a menu…) on a message in #general."""
         payload = {
             "type": "block_actions",
             "team": {"id": TEAM_ID, "domain": "acme"},
@@ -131,7 +136,7 @@ class LiveServer:
             "channel": {"id": "C1"},
             "container": {"type": "message", "channel_id": "C1"},
             "response_url": fake.response_url(response_key or user),
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}],
+            "actions": [action],
         }
         assert self.post_form(urllib.parse.urlencode({"payload": json.dumps(payload)})).status_code == 200
         self.settle()

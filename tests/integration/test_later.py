@@ -219,30 +219,8 @@ def test_list_cancel_and_an_account_that_is_gone(
 
 
 def _choose(live: LiveServer, fake: FakeSlack, user: str, value: str) -> None:
-    import urllib.parse
-
-    payload = {
-        "type": "block_actions",
-        "team": {"id": TEAM_ID, "domain": "acme"},
-        "user": {"id": user, "team_id": TEAM_ID},
-        "api_app_id": "A0001",
-        "token": "legacy",
-        "trigger_id": "1.2.3",
-        "channel": {"id": "C1"},
-        "container": {"type": "message", "channel_id": "C1", "is_ephemeral": True},
-        "response_url": fake.response_url(f"menu-{user}"),
-        "actions": [
-            {
-                "type": "overflow",
-                "action_id": "ping_menu",
-                "block_id": "b",
-                "selected_option": {"value": value},
-                "action_ts": "1",
-            }
-        ],
-    }
-    assert live.post_form(urllib.parse.urlencode({"payload": json.dumps(payload)})).status_code == 200
-    live.settle()
+    menu = {"type": "overflow", "action_id": "ping_menu", "block_id": "b", "selected_option": {"value": value}}
+    live.act(fake, user, {**menu, "action_ts": "1"}, response_key=f"menu-{user}")
 
 
 def test_hours_show_set_and_errors_and_held_pings_follow_a_change(
