@@ -1,4 +1,4 @@
-"""`/handoff`: help, and the workspace settings its admins change (the decision emoji)."""
+"""`/handoff`: help, the workspace settings its admins change (the decision emoji), and a channel's off-hours notes."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions.emoji import EmojiError, decision_emoji_for, parse_emoji_list
 from handlers.help import help_blocks, help_text
-from store import workspace_settings
+from store import mentions, workspace_settings
 
 HANDOFF_HELP = [
     CommandHelp("/handoff help", "what Handoff does and every command it answers"),
     CommandHelp("/handoff emoji [names|default]", "the emoji that file a decision (admins change it)"),
+    CommandHelp("/handoff notices [on|off]", "tell people here when someone they mention is off (on by default)"),
 ]
 
 
@@ -35,6 +36,9 @@ def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respo
     if words[0].lower() == "emoji":
         ack()
         respond(text=_emoji(context["deps"], client, command, " ".join(words[1:])), response_type="ephemeral")
+        return
+    if words[0].lower() == "notices":
+        ack(text=_notices(context["deps"], command, words[1:]))
         return
     note = f"I don't know `/handoff {words[0]}`. Here is what I can do — try `/handoff help` any time."
     ack(text=note, blocks=help_blocks(lines, note=note))
@@ -65,3 +69,34 @@ def _emoji(deps: Deps, client: WebClient, command: dict[str, Any], raw: str) -> 
         )
     names = chosen.split(",") if chosen else list(deps.settings.decision_emoji)
     return "Done: reacting with " + " or ".join(f":{name}:" for name in names) + " now files a decision."
+
+
+def _notices(deps: Deps, command: dict[str, Any], args: list[str]) -> str:
+    team_id, user_id, channel_id = str(command["team_id"]), str(command["user_id"]), str(command["channel_id"])
+    if channel_id.startswith("D"):
+        return "Off-hours notes are set per channel: run `/handoff notices off` (or `on`) in the channel you mean."
+    choice = args[0].lower() if args else ""
+    if choice not in {"on", "off"}:
+        with deps.read_session_factory() as session:
+            on = mentions.notices_on(session=session, team_id=team_id, channel_id=channel_id)
+        state = "on" if on else "off"
+        return (
+            f"Off-hours notes are *{state}* in <#{channel_id}>: when they are on, someone who @mentions a person "
+            "outside their working hours is told, privately, when that person is back. "
+            "`/handoff notices off` or `/handoff notices on` changes it for everyone here."
+        )
+    with deps.session_factory.begin() as session:
+        mentions.set_notices(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            on=choice == "on",
+            actor_id=user_id,
+            now=deps.clock.now(),
+        )
+    if choice == "off":
+        return (
+            f"Done: nobody in <#{channel_id}> will be told when someone they mention is off. "
+            "Mentions still reach people's morning catch-up. `/handoff notices on` turns the notes back on."
+        )
+    return f"Done: people in <#{channel_id}> are told, privately, when someone they mention is off."

@@ -32,6 +32,11 @@ def until_phrase(start: datetime, now: datetime) -> str:
 
 def local_label(instant: datetime, tz: str, now: datetime) -> str:
     """The instant on the zone's clock: "Mon 09:00 Europe/Berlin", with the date when it is not in the coming week."""
+    return f"{wall_label(instant, tz, now)} {tz}"
+
+
+def wall_label(instant: datetime, tz: str, now: datetime) -> str:
+    """The instant on the zone's clock without the zone's name: "Mon 09:00", or "Mon 5 Jan 09:00" further off."""
     zone = zone_for(tz)
     local = local_wall(instant, zone)
     today = local_wall(now, zone).date()
@@ -41,7 +46,7 @@ def local_label(instant: datetime, tz: str, now: datetime) -> str:
         day += f" {local.day} {MONTH_NAMES[local.month - 1]}"
         if local.year != today.year:
             day += f" {local.year}"
-    return f"{day} {local:%H:%M} {tz}"
+    return f"{day} {local:%H:%M}"
 
 
 def describe_hours(hours: WorkingHours) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from decisions import capture, sync
 from ingest.runner import EventContext
+from pings import mentions
 from store import traffic
 from store.slack_time import ts_to_datetime
 from store.traffic import IncomingMessage
@@ -54,14 +55,17 @@ def on_message(context: EventContext) -> None:
 
 def _on_new(context: EventContext, channel_id: str) -> None:
     message = incoming_message(context.team_id, channel_id, context.event)
-    found = context.discover(
-        channel_ids=[channel_id],
-        user_ids=[message.user_id] if message.user_id and not message.is_bot else [],
-    )
+    speaker = [message.user_id] if message.user_id and not message.is_bot else []
+    # The people it mentions are learned too: their time zones say whether they are off.
+    mentioned = mentions.mentioned_ids(message.text, speaker[0]) if speaker else []
+    found = context.discover(channel_ids=[channel_id], user_ids=[*speaker, *mentioned])
     with context.unit_of_work() as session:
         context.ensure_team(session)
         found.save(session=session, now=context.now)
         traffic.record_message(session=session, message=message, now=context.now)
+        notice = mentions.note_off_hours(session=session, message=message) if mentioned else None
+    if notice is not None:
+        mentions.tell_sender(context.client, notice, context.now)
 
 
 def _on_changed(context: EventContext, channel_id: str) -> None:
