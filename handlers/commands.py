@@ -12,11 +12,14 @@ from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions.emoji import EmojiError, decision_emoji_for, parse_emoji_list
 from handlers.help import help_blocks, help_text
+from pings import workspace_defaults
 from store import mentions, workspace_settings
 
 HANDOFF_HELP = [
     CommandHelp("/handoff help", "what Handoff does and every command it answers"),
     CommandHelp("/handoff emoji [names|default]", "the emoji that file a decision (admins change it)"),
+    CommandHelp("/handoff hours [09:00-17:00 mon-fri] [tz]", "the workspace's default hours (admins change them)"),
+    CommandHelp("/handoff urgent-cap [n|default]", "urgent pings a day before Handoff asks (admins change it)"),
     CommandHelp("/handoff notices [on|off]", "tell people here when someone they mention is off (on by default)"),
 ]
 
@@ -36,6 +39,10 @@ def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respo
     if words[0].lower() == "emoji":
         ack()
         respond(text=_emoji(context["deps"], client, command, " ".join(words[1:])), response_type="ephemeral")
+        return
+    if words[0].lower() in {"hours", "urgent-cap"}:
+        ack()
+        respond(text=_defaults(context["deps"], client, command, words[0].lower(), " ".join(words[1:])))
         return
     if words[0].lower() == "notices":
         ack(text=_notices(context["deps"], command, words[1:]))
@@ -69,6 +76,20 @@ def _emoji(deps: Deps, client: WebClient, command: dict[str, Any], raw: str) -> 
         )
     names = chosen.split(",") if chosen else list(deps.settings.decision_emoji)
     return "Done: reacting with " + " or ".join(f":{name}:" for name in names) + " now files a decision."
+
+
+def _defaults(deps: Deps, client: WebClient, command: dict[str, Any], setting: str, raw: str) -> str:
+    team_id, user_id = str(command["team_id"]), str(command["user_id"])
+    if not raw.strip() or raw.strip().lower() in {"show", "help"}:
+        return f"{workspace_defaults.describe_defaults(deps, team_id=team_id)}\n{workspace_defaults.HOURS_USAGE}"
+    if not is_workspace_admin(client, user_id):
+        return (
+            "Only workspace admins and owners can change the workspace's defaults; "
+            "your own hours are yours to set with `/hours`."
+        )
+    if setting == "hours":
+        return workspace_defaults.change_hours(deps, team_id=team_id, actor_id=user_id, raw=raw)
+    return workspace_defaults.change_urgent_cap(deps, team_id=team_id, actor_id=user_id, raw=raw)
 
 
 def _notices(deps: Deps, command: dict[str, Any], args: list[str]) -> str:

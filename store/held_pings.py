@@ -194,3 +194,15 @@ def held_for(*, session: Session, team_id: str, recipient_id: str) -> list[HeldP
             )
         )
     )
+
+
+def waiting_recipients(*, session: Session, team_id: str) -> list[str]:
+    """Everyone in a workspace with pings still waiting for a delivery (to move when its defaults change)."""
+    return list(
+        session.scalars(
+            select(HeldPing.recipient_id)
+            .where(HeldPing.team_id == team_id, HeldPing.status == HELD, HeldPing.delivery_id.is_(None))
+            .distinct()
+            .order_by(HeldPing.recipient_id)
+        )
+    )
