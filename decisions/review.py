@@ -2,15 +2,15 @@
 
 Scheduled as a claimed job when a decision gets an owner and a review date (key: decision and
 date, so changing the date schedules anew and the old job finds the date moved and stays quiet).
-Until working hours exist (held pings), the morning starts at 09:00 in the owner's Slack time zone.
+The morning is the start of the owner's first working shift on or after that date: their own hours
+and zone (or the workspace's defaults), skipping weekends they do not work and time off.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Row
@@ -19,38 +19,42 @@ from sqlalchemy.orm import Session
 from bot.deps import Deps
 from decisions import job_results as results
 from decisions.blocks import quoted
+from hours.schedule import next_start, zone_for
 from store import decisions as store
-from store import jobs, people
+from store import jobs, working_hours
 from store.models import Decision
+from store.working_hours import Schedule
 
 logger = logging.getLogger(__name__)
 
 REVIEW_KIND = "decision_review"
-MORNING = time(9, 0)
 LEASE = timedelta(minutes=2)
 PERMANENT = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "invalid_auth", "token_revoked"})
 
 
-def due_at(review_by: date, tz_name: str | None) -> datetime:
-    """09:00 on the review date in the owner's time zone (UTC when Slack gave none)."""
+def due_at(review_by: date, schedule: Schedule) -> datetime:
+    """The start of the owner's first worked shift on or after the review date, on their clock."""
+    midnight = datetime.combine(review_by, time(0), tzinfo=zone_for(schedule.hours.tz)).astimezone(UTC)
     try:
-        zone = ZoneInfo(tz_name) if tz_name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return datetime.combine(review_by, MORNING, tzinfo=zone)
+        return next_start(schedule.hours, schedule.time_off, midnight)
+    except ValueError:
+        # Years of time off: remind on the date itself rather than never.
+        return midnight
 
 
 def schedule(*, session: Session, decision: Decision, now: datetime) -> bool:
     """Schedule the reminder for the decision's owner and date; False when there is nothing to remind."""
     if decision.review_by is None or decision.owner_id is None:
         return False
-    owner = people.get_person(session=session, team_id=decision.team_id, user_id=decision.owner_id)
+    owner = working_hours.schedule_for(
+        session=session, team_id=decision.team_id, user_id=decision.owner_id, today=decision.review_by
+    )
     return jobs.schedule(
         session=session,
         kind=REVIEW_KIND,
         team_id=decision.team_id,
         key=f"{decision.id}:{decision.review_by.isoformat()}",
-        due_at=due_at(decision.review_by, owner.tz if owner else None),
+        due_at=due_at(decision.review_by, owner),
         now=now,
         payload={"decision_id": decision.id, "review_by": decision.review_by.isoformat()},
     )

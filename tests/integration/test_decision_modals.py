@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from decisions.blocks import SUPERSEDE_ACTION, WHY_ACTION
 from decisions.modal import FILE_CALLBACK, SUPERSEDE_CALLBACK, WHY_CALLBACK
 from handlers.decision_modals import LOG_MESSAGE_SHORTCUT
 from store import decisions as store
-from store import people
+from store import people, working_hours
 from store.models import Decision
 from store.people import Profile
 from store.slack_time import datetime_to_ts
@@ -258,7 +258,7 @@ def test_supersede_with_nothing_earlier_says_so(
     assert "submit" not in opened.params["view"]
 
 
-def test_the_owner_is_reminded_once_on_the_review_date_at_nine_their_time(
+def test_the_owner_is_reminded_once_on_the_review_date_at_the_start_of_their_day(
     live: LiveServer,
     fake_slack: FakeSlack,
     session_factory: sessionmaker[Session],
@@ -289,6 +289,38 @@ def test_the_owner_is_reminded_once_on_the_review_date_at_nine_their_time(
         c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == opened.response["channel"]["id"]
     ]
     assert len(reminder) == 1 and "Drop IE11 support" in json.dumps(reminder[0].params["blocks"])
+
+
+def test_a_review_date_off_the_owners_week_reminds_them_at_their_next_start(
+    live: LiveServer,
+    fake_slack: FakeSlack,
+    session_factory: sessionmaker[Session],
+    deps: Deps,
+    handoff: HandoffApp,
+    clock: FixedClock,
+) -> None:
+    _world(fake_slack)
+    with session_factory.begin() as session:
+        people.save_profile(session=session, profile=Profile(TEAM_ID, "U1", name="u1", tz="Asia/Kolkata"), now=START)
+        # U1 works Sunday to Thursday, 07:30-15:30.
+        working_hours.set_hours(
+            session=session,
+            team_id=TEAM_ID,
+            user_id="U1",
+            start=time(7, 30),
+            end=time(15, 30),
+            days=frozenset({6, 0, 1, 2, 3}),
+            now=START,
+        )
+    friday = START.date() + timedelta(days=4)
+    metadata = json.dumps({"channel_id": "C1"})
+    _submit(live, FILE_CALLBACK, metadata, _form("Freeze the API", owner="U1", review_by=friday.isoformat()))
+    # Sunday 07:30 in Kolkata is 02:00 UTC.
+    sunday_start = datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+    clock.instant = sunday_start - timedelta(minutes=1)
+    assert run_tick(deps, handoff.processors).counts.get("decision_reviews") is None
+    clock.instant = sunday_start
+    assert run_tick(deps, handoff.processors).counts["decision_reviews"] == 1
 
 
 def test_a_retracted_decision_sends_no_reminder(
