@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import urllib.parse
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -13,10 +17,14 @@ from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.tick import run_tick
+from handlers.later import SHORTCUT, SHORTCUT_CALLBACK
 from pings.blocks import CONFIRM_URGENT_ACTION
 from store.models import HeldPing, Job
+from store.slack_time import datetime_to_ts
+from tests.bot.test_cli import HANDOFF
+from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, command_form
+from tests.support import BOT_TOKEN, TEAM_ID, LiveServer, command_form
 
 # START is Monday 2026-03-02 08:00 UTC: 09:00 in Berlin (working), midnight in Los Angeles (asleep).
 LA_MORNING = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
@@ -246,3 +254,81 @@ def test_hours_show_set_and_errors_and_held_pings_follow_a_change(
     assert _tick(deps, handoff, clock, six_la)["pings_delivered"] == 1
     off = _command(live, fake_slack, "/hours", "off 2026-03-03..2026-03-06", user="U2")["text"]
     assert "Time off:* 2026-03-03 to 2026-03-06" in off
+
+
+def _interact(live: LiveServer, payload: dict[str, Any]) -> None:
+    base = {"team": {"id": TEAM_ID, "domain": "acme"}, "api_app_id": "A0001", "token": "legacy", "trigger_id": "9.9.9"}
+    response = live.post_form(urllib.parse.urlencode({"payload": json.dumps({**base, **payload})}))
+    assert response.status_code == 200
+    live.settle()
+
+
+def test_the_shortcut_pings_each_person_about_a_message_in_their_hours(
+    live: LiveServer, fake_slack: FakeSlack, deps: Deps, handoff: HandoffApp, clock: FixedClock
+) -> None:
+    _world(fake_slack)
+    ts = datetime_to_ts(START - timedelta(hours=1))
+    fake_slack.add_message("C1", ts=ts, user="U4", text="Proposal: freeze the API on Friday")
+    _interact(
+        live,
+        {
+            "type": "message_action",
+            "callback_id": SHORTCUT,
+            "user": {"id": "U1", "team_id": TEAM_ID},
+            "channel": {"id": "C1", "name": "general"},
+            "message": {"type": "message", "user": "U4", "text": "Proposal: freeze the API on Friday", "ts": ts},
+            "response_url": fake_slack.response_url("sc"),
+        },
+    )
+    (opened,) = fake_slack.calls_to("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == SHORTCUT_CALLBACK and json.loads(view["private_metadata"])["ts"] == ts
+    values = {
+        "recipients": {"value": {"type": "multi_users_select", "selected_users": ["U2", "U3"]}},
+        "note": {"value": {"type": "plain_text_input", "value": "Does this work for your team?"}},
+        "urgent": {"value": {"type": "checkboxes", "selected_options": []}},
+    }
+    submitted = {**view, "id": "V1", "hash": "h", "state": {"values": values}}
+    _interact(live, {"type": "view_submission", "user": {"id": "U1", "team_id": TEAM_ID}, "view": submitted})
+    link = f"https://acme.slack.com/archives/C1/p{ts.replace('.', '')}"
+    # Ravi is working in Kolkata: he has it now, with the note and the link to the message.
+    (now_dm,) = _dms_to(fake_slack, "U3")
+    assert "Does this work for your team?" in _j(now_dm.params["blocks"]) and link in _j(now_dm.params["blocks"])
+    (receipt,) = [c.params for c in fake_slack.calls_to("chat.postEphemeral") if c.params["user"] == "U1"]
+    assert receipt["channel"] == "C1"
+    assert "<@U3> · delivered now" in _j(receipt) and "<@U2> · held until Mon 09:00 America/Los_Angeles" in _j(receipt)
+    assert _dms_to(fake_slack, "U2") == []
+    assert _tick(deps, handoff, clock, LA_MORNING)["pings_delivered"] == 1
+    (held_dm,) = _dms_to(fake_slack, "U2")
+    assert link in _j(held_dm.params["blocks"])
+
+
+def test_a_ping_held_by_one_process_is_released_once_by_another_after_a_restart(
+    live: LiveServer,
+    fake_slack: FakeSlack,
+    deps: Deps,
+    handoff: HandoffApp,
+    clock: FixedClock,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    _world(fake_slack)
+    _command(live, fake_slack, "/later", "<@U2|dana> Can you review the RFC?")
+    live.stop()
+    # A new process, as an operator's cron runs it: `handoff tick --now` at chosen instants.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HANDOFF_", "OPENAI_", "DATABASE_"))}
+    env.update(DATABASE_URL=database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake_slack.url)
+
+    def tick(at: datetime) -> str:
+        args = [HANDOFF, "tick", "--now", at.isoformat()]
+        done = subprocess.run(args, check=False, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "pings_delivered" not in tick(LA_MORNING - timedelta(minutes=1))
+    assert "pings_delivered=1" in tick(LA_MORNING)
+    assert "pings_delivered" not in tick(LA_MORNING)
+    # The first process, back again, finds nothing left to send.
+    assert _tick(deps, handoff, clock, LA_MORNING + timedelta(minutes=1)).get("pings_delivered") is None
+    (dm,) = _dms_to(fake_slack, "U2")
+    assert "Can you review the RFC?" in _j(dm.params["blocks"])
