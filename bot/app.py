@@ -10,11 +10,23 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
+from bot.engagement import EngagementMiddleware
 from bot.executor import DrainableExecutor
 from bot.inbox_middleware import InboxMiddleware
 from bot.inbox_writer import InboxWriter
 from bot.surfaces import Surfaces
-from handlers import commands, decision_edit, decision_modals, decision_search, events, home, hours, later
+from handlers import (
+    catchup,
+    commands,
+    decision_edit,
+    decision_modals,
+    decision_search,
+    events,
+    home,
+    hours,
+    hours_home,
+    later,
+)
 from handlers import decisions as decision_handlers
 from ingest.runner import Processor
 
@@ -54,7 +66,9 @@ def register_surfaces(bolt: App) -> tuple[Surfaces, dict[str, Processor]]:
     decision_search.register(surfaces)
     later.register(surfaces)
     hours.register(surfaces)
+    catchup.register(surfaces)
     home.register(surfaces)
+    hours_home.register(surfaces)
     processors = events.event_processors(surfaces)
     events.register(surfaces, processors)
     return surfaces, processors
@@ -91,6 +105,7 @@ def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) 
             writer=inbox_writer,
         )
     )
+    bolt.use(EngagementMiddleware(deps=deps, executor=executor))
     bolt.error(_on_error)
     return HandoffApp(bolt=bolt, surfaces=surfaces, processors=processors, executor=executor, inbox_writer=inbox_writer)
 

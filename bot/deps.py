@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.settings import Settings
 from bot.slack_client import SlackClients
+from digest.model import Summarizer
 
 
 @dataclass(frozen=True)
 class Deps:
-    """Settings, database, clock and Slack clients for one process."""
+    """Settings, database, clock, Slack clients and the summarizer for one process."""
 
     settings: Settings
     engine: Engine
@@ -25,3 +26,5 @@ class Deps:
     slack: SlackClients
     # Names this process in leases and worker beats: host, pid and a random suffix.
     worker_id: str
+    # Writes channel summaries for catch-ups: the LLM one when configured, else extractive.
+    summarizer: Summarizer

@@ -11,6 +11,7 @@ from bot.db import build_engine, build_read_session_factory, build_session_facto
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack_client import SingleWorkspaceClients, build_web_client
+from digest.summarizers import build_summarizer
 
 
 def worker_name() -> str:
@@ -19,7 +20,7 @@ def worker_name() -> str:
 
 
 def build_deps(settings: Settings, *, clock: Clock | None = None, worker_id: str | None = None) -> Deps:
-    """Engine, session factory, clock and Slack clients for this process."""
+    """Engine, session factory, clock, Slack clients and summarizer for this process."""
     engine = build_engine(settings.database_url)
     return Deps(
         settings=settings,
@@ -29,4 +30,5 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, worker_id: str
         clock=clock or SystemClock(),
         slack=SingleWorkspaceClients(build_web_client(settings)),
         worker_id=worker_id or worker_name(),
+        summarizer=build_summarizer(settings),
     )

@@ -18,10 +18,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bot.db import checkpoint
 from bot.deps import Deps
 from decisions import review, sync
+from digest import delivery as catchup_delivery
+from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from pings import delivery
-from store import claims, inbox, jobs, traffic
+from store import channel_summaries, claims, inbox, jobs, traffic
 from store.models import Job, WorkerBeat
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         lambda d, n, r: replay_inbox(d, processors, n, r),
         deliver_decision_messages,
         deliver_decision_reviews,
+        # Before the pings: pings due at a catch-up ride inside it, one DM rather than two.
+        deliver_catchups,
         deliver_pings,
         run_retention,
     ]
@@ -87,6 +91,16 @@ def deliver_decision_reviews(deps: Deps, now: datetime, report: TickReport) -> N
     """Remind owners of decisions whose review-by morning has come."""
     del now  # the delivery reads the same clock
     report.add("decision_reviews", review.deliver_due(deps))
+
+
+def deliver_catchups(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Plan the next catch-up of whoever needs one, then send the catch-ups due."""
+    with deps.session_factory.begin() as session:
+        report.add("catchups_planned", planning.plan_due(session=session, now=now))
+    outcome = catchup_delivery.deliver_due(deps, now)
+    report.add("catchups_sent", outcome.sent)
+    report.add("catchups_late", outcome.late)
+    report.add("catchups_skipped", outcome.skipped)
 
 
 def deliver_pings(deps: Deps, now: datetime, report: TickReport) -> None:
@@ -119,6 +133,8 @@ def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
                 continue  # our lease ran out and another worker took the job over
             pruned = traffic.prune(session=session, before=cutoff)
             pruned["inbox"] = inbox.prune_processed(session=session, before=cutoff)
+            # A summary serves the morning it was made for; two days covers every zone's morning.
+            pruned["summaries"] = channel_summaries.prune(session=session, before=now - timedelta(days=2))
         logger.info("retention pruned %s (before %s)", pruned, cutoff.isoformat())
         report.add("retention_runs", 1)
         for name, value in pruned.items():

@@ -21,7 +21,7 @@ from decisions import sync
 from decisions.emoji import decision_emoji_for, is_one_of
 from ingest.discovery import Discovered, learn
 from ingest.runner import EventContext
-from store import channels, people, traffic
+from store import catchups, channels, people, traffic
 from store import decisions as store
 from store.decisions import NewDecision
 
@@ -134,6 +134,8 @@ def file_from_reaction(
     )
     if not created:
         return False
+    # Filing a decision counts as using Handoff: the person's morning catch-up starts.
+    catchups.engage(session=session, team_id=context.team_id, user_id=user_id, now=context.now)
     thread = traffic.thread_messages(
         session=session, team_id=context.team_id, channel_id=channel_id, thread_ts=prepared.thread_ts or ts
     )

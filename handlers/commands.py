@@ -11,6 +11,7 @@ from bot.admins import is_workspace_admin
 from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions.emoji import EmojiError, decision_emoji_for, parse_emoji_list
+from digest import admin
 from handlers.help import help_blocks, help_text
 from pings import workspace_defaults
 from store import mentions, workspace_settings
@@ -20,6 +21,8 @@ HANDOFF_HELP = [
     CommandHelp("/handoff emoji [names|default]", "the emoji that file a decision (admins change it)"),
     CommandHelp("/handoff hours [09:00-17:00 mon-fri] [tz]", "the workspace's default hours (admins change them)"),
     CommandHelp("/handoff urgent-cap [n|default]", "urgent pings a day before Handoff asks (admins change it)"),
+    CommandHelp("/handoff catchup [everyone|opt-in]", "who gets the morning catch-up (admins change it)"),
+    CommandHelp("/handoff exclude #channel", "keep a channel out of every summary and model (admins)"),
     CommandHelp("/handoff notices [on|off]", "tell people here when someone they mention is off (on by default)"),
 ]
 
@@ -43,6 +46,10 @@ def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respo
     if words[0].lower() in {"hours", "urgent-cap"}:
         ack()
         respond(text=_defaults(context["deps"], client, command, words[0].lower(), " ".join(words[1:])))
+        return
+    if words[0].lower() in {"catchup", "exclude", "include"}:
+        ack()
+        respond(text=_catchups(context["deps"], client, command, words[0].lower(), " ".join(words[1:])))
         return
     if words[0].lower() == "notices":
         ack(text=_notices(context["deps"], command, words[1:]))
@@ -90,6 +97,17 @@ def _defaults(deps: Deps, client: WebClient, command: dict[str, Any], setting: s
     if setting == "hours":
         return workspace_defaults.change_hours(deps, team_id=team_id, actor_id=user_id, raw=raw)
     return workspace_defaults.change_urgent_cap(deps, team_id=team_id, actor_id=user_id, raw=raw)
+
+
+def _catchups(deps: Deps, client: WebClient, command: dict[str, Any], setting: str, raw: str) -> str:
+    team_id, user_id = str(command["team_id"]), str(command["user_id"])
+    if not raw.strip() or raw.strip().lower() == "help":
+        return admin.CATCHUP_USAGE if setting == "catchup" else admin.EXCLUDE_USAGE
+    if not is_workspace_admin(client, user_id):
+        return "Only workspace admins and owners can change this; `/catchup settings` changes your own catch-up."
+    if setting == "catchup":
+        return admin.set_everyone(deps, team_id=team_id, actor_id=user_id, raw=raw)
+    return admin.set_excluded(deps, team_id=team_id, actor_id=user_id, raw=raw, exclude=setting == "exclude")
 
 
 def _notices(deps: Deps, command: dict[str, Any], args: list[str]) -> str:

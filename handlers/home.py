@@ -1,9 +1,10 @@
-"""App Home: your open reviews, the latest decisions in your channels (with filters), and the commands."""
+"""App Home: your open reviews, the latest decisions in your channels (with filters), your hours, the commands."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack
@@ -14,11 +15,18 @@ from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions.blocks import escape, first_line
 from decisions.finder import render
+from digest.home_section import catchup_section
+from digest.prefs import describe
 from handlers.help import INTRO
 from ingest.runner import EventContext
+from pings.home_hours import hours_section
+from pings.sending import learn_people
+from store import catchups, working_hours
 from store.decision_search import Filters, Hit, reviews_owned, search
+from store.working_hours import Schedule
 
 HOME_DECISIONS = 10
+HOME_BLOCKS = 100
 CHANNEL_FILTER_ACTION = "home_filter_channel"
 STATUS_FILTER_ACTION = "home_filter_status"
 CLEAR_FILTERS_ACTION = "home_filter_clear"
@@ -90,6 +98,11 @@ def home_processor(lines: list[CommandHelp]) -> Any:
         if not isinstance(user_id, str) or context.event.get("tab", "home") != "home":
             return
         view = context.event.get("view") or {}
+        # One users.info at most, for someone Handoff has not met: their Slack zone, for their hours.
+        learn_people(context.deps, team_id=context.team_id, user_ids=[user_id])
+        # Opening Handoff's Home counts as using it: their morning catch-up starts.
+        with context.deps.session_factory.begin() as session:
+            catchups.engage(session=session, team_id=context.team_id, user_id=user_id, now=context.now)
         publish_home(
             context.deps,
             context.client,
@@ -104,24 +117,50 @@ def home_processor(lines: list[CommandHelp]) -> Any:
 
 
 def publish_home(
-    deps: Deps, client: WebClient, *, team_id: str, user_id: str, lines: list[CommandHelp], home_filter: HomeFilter
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    lines: list[CommandHelp],
+    home_filter: HomeFilter,
+    note: str | None = None,
 ) -> None:
-    """Publish one person's Home tab: only what they may see, narrowed by their filters."""
+    """Publish one person's Home tab: only what they may see, narrowed by their filters.
+
+    `note` tells them, in their hours section, how a change they just made went.
+    """
+    now = deps.clock.now()
     with deps.read_session_factory() as session:
-        reviews, hits = _gather(session, team_id=team_id, user_id=user_id, home_filter=home_filter)
+        reviews, hits, schedule = _gather(session, team_id=team_id, user_id=user_id, home_filter=home_filter, now=now)
+        latest = catchups.last_sent(session=session, team_id=team_id, user_id=user_id)
+    catchup = catchup_section(
+        latest.content if latest else None, settings=describe(deps, team_id=team_id, user_id=user_id, now=now), now=now
+    )
     # The same rendering and visibility rule as /decisions, without its paging button.
     page = render(hits, raw="filtered" if home_filter != HomeFilter() else "", offset=0, more=False)
     client.views_publish(
         user_id=user_id,
-        view=home_view(user_id=user_id, lines=lines, decisions=page.blocks, reviews=reviews, home_filter=home_filter),
+        view=home_view(
+            user_id=user_id,
+            lines=lines,
+            decisions=page.blocks,
+            reviews=reviews,
+            home_filter=home_filter,
+            hours=hours_section(schedule, now, note=note),
+            catchup=catchup,
+        ),
     )
 
 
-def _gather(session: Session, *, team_id: str, user_id: str, home_filter: HomeFilter) -> tuple[list[Hit], list[Hit]]:
+def _gather(
+    session: Session, *, team_id: str, user_id: str, home_filter: HomeFilter, now: datetime
+) -> tuple[list[Hit], list[Hit], Schedule]:
     reviews = reviews_owned(session=session, team_id=team_id, viewer_id=user_id)
     filters = Filters(channel_id=home_filter.channel_id, statuses=STATUS_CHOICES[home_filter.status][1])
     hits = search(session=session, team_id=team_id, viewer_id=user_id, filters=filters, limit=HOME_DECISIONS)
-    return reviews, hits
+    schedule = working_hours.schedule_for(session=session, team_id=team_id, user_id=user_id, today=now.date())
+    return reviews, hits, schedule
 
 
 def home_view(
@@ -131,8 +170,10 @@ def home_view(
     decisions: list[dict[str, Any]] | None = None,
     reviews: list[Hit] | None = None,
     home_filter: HomeFilter | None = None,
+    hours: list[dict[str, Any]] | None = None,
+    catchup: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The Home tab for one person: their reviews, the latest decisions they may see, then the commands."""
+    """The Home tab for one person: their reviews, the latest decisions they may see, their hours, the commands."""
     home_filter = home_filter or HomeFilter()
     commands = "\n".join(f"`{line.usage}`  {line.summary}" for line in lines)
     blocks: list[dict[str, Any]] = [
@@ -140,6 +181,11 @@ def home_view(
         {"type": "section", "text": {"type": "mrkdwn", "text": f"Hi <@{user_id}>. {INTRO}"}},
         {"type": "divider"},
     ]
+    if catchup:
+        # Slack allows 100 blocks in a Home tab: the catch-up gets what the rest leaves.
+        room = HOME_BLOCKS - 3 - _other_blocks(reviews, decisions, hours)
+        blocks.extend(_fit(catchup, room))
+        blocks.append({"type": "divider"})
     if reviews:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": "Decisions you own, up for review"}})
         blocks.extend(_review_line(hit) for hit in reviews)
@@ -148,6 +194,9 @@ def home_view(
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": "Latest decisions in your channels"}})
         blocks.append(_filter_controls(home_filter))
         blocks.extend(decisions)
+        blocks.append({"type": "divider"})
+    if hours:
+        blocks.extend(hours)
         blocks.append({"type": "divider"})
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Commands*\n" + commands}})
     blocks.append(
@@ -163,6 +212,28 @@ def home_view(
         }
     )
     return {"type": "home", "private_metadata": home_filter.encode(), "blocks": blocks}
+
+
+def _other_blocks(
+    reviews: list[Hit] | None, decisions: list[dict[str, Any]] | None, hours: list[dict[str, Any]] | None
+) -> int:
+    """Blocks the Home tab has besides the catch-up (headers, dividers and the commands included)."""
+    count = 3  # the commands, the privacy note, and a margin for the hours' divider
+    count += len(reviews) + 2 if reviews else 0
+    count += len(decisions) + 3 if decisions is not None else 0
+    count += len(hours) + 1 if hours else 0
+    return count
+
+
+def _fit(blocks: list[dict[str, Any]], room: int) -> list[dict[str, Any]]:
+    """The catch-up's blocks, cut to the room left, ending with where to find the rest."""
+    if len(blocks) <= room:
+        return blocks
+    more = {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "There is more: `/catchup` shows the whole of it."}],
+    }
+    return [*blocks[: max(room - 1, 0)], more]
 
 
 def _review_line(hit: Hit) -> dict[str, Any]:

@@ -146,3 +146,29 @@ def _fetch_profile(client: WebClient, team_id: str, user_id: str) -> Profile | N
             return None
         raise
     return profile_from_user(team_id, user)
+
+
+def learn_everyone(deps: Deps, *, team_id: str) -> int:
+    """Read every member of the workspace (`users.list`) and store their profiles; returns how many.
+
+    For a workspace that turns the catch-up on for everyone: their time zones decide when it comes.
+    Slack being busy part-way keeps what was read; the rest arrive with their next event.
+    """
+    client = deps.slack.for_team(team_id)
+    now = deps.clock.now()
+    saved = 0
+    cursor = ""
+    try:
+        while True:
+            page = client.users_list(limit=MEMBERS_PAGE, cursor=cursor or None)
+            profiles = [profile_from_user(team_id, user) for user in page.get("members") or []]
+            with deps.session_factory.begin() as session:
+                for profile in profiles:
+                    people.save_profile(session=session, profile=profile, now=now)
+            saved += len(profiles)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return saved
+    except SlackApiError as exc:
+        logger.warning("could not list the members of %s: %s", team_id, exc.response.get("error"))
+        return saved

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from decisions.blocks import escape, quoted
@@ -19,7 +19,7 @@ HOLD_INSTEAD_ACTION = "ping_hold_instead"
 
 def when(instant: datetime, pattern: str = "{date_short_pretty} at {time}") -> str:
     """A Slack date token: every reader sees it in their own time zone."""
-    fallback = instant.strftime("%Y-%m-%d %H:%M UTC")
+    fallback = instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(instant.timestamp())}^{pattern}|{fallback}>"
 
 

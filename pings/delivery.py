@@ -2,12 +2,13 @@
 
 A job is either one ping going now (inside the recipient's hours, or urgent) or a recipient's
 morning: every held ping of theirs that is due, in one message. Claiming a batch of jobs and
-giving each its pings are two statements for the whole batch (`claim_batch`); what Slack took is
-then recorded in one transaction per batch (`record_sent`). A ping belongs to
-the first job that takes it (`held_pings.attach`), so it is in one message however many jobs
-exist. A worker that dies after Slack took the message but before recording it leaves the job to
-the next worker, which first looks at the DM for Handoff's message tagged with the job's id
-(message metadata) and records instead of sending again.
+giving each its pings take a few statements whatever the batch size (`claim_batch`: the claim,
+then one UPDATE … RETURNING per kind of job, joining the jobs to their pings); what Slack took is
+then recorded in one transaction per batch (`record_sent`). A ping belongs to the first job that
+takes it (`held_pings.attach`), so it is in one message however many jobs exist. A worker that
+dies after Slack took the message but before recording it leaves the job to the next worker,
+which first looks at the DM for Handoff's message tagged with the job's id (message metadata)
+and records instead of sending again.
 """
 
 from __future__ import annotations
@@ -79,36 +80,37 @@ def schedule_now(*, session: Session, team_id: str, recipient_id: str, ping_id: 
 
 
 def claim_batch(*, session: Session, now: datetime, owner: str, limit: int) -> list[Delivery]:
-    """Lease due deliveries and give each its pings (two statements for the batch, plus the claim)."""
-    rows = jobs.claim(session=session, kinds=[DELIVERY_KIND], now=now, owner=owner, lease=LEASE, limit=limit)
+    """Lease due deliveries and give each its pings (the claim, then one statement per kind of delivery)."""
+    rows = jobs.claim(
+        session=session,
+        kinds=[DELIVERY_KIND],
+        now=now,
+        owner=owner,
+        lease=LEASE,
+        limit=limit,
+        columns=held_pings.delivery_columns(),
+    )
     if not rows:
         return []
     deliveries = {
-        int(row.id): Delivery(
-            job_id=int(row.id),
-            team_id=str(row.team_id),
-            recipient_id=str(row.payload["recipient"]),
-            attempts=int(row.attempts),
-            held=row.payload.get("ping") is None,
+        row.id: Delivery(
+            job_id=row.id, team_id=row.team_id, recipient_id=row.recipient, attempts=row.attempts, held=row.ping is None
         )
         for row in rows
     }
-    held_pings.attach(
+    # A delivery claimed before (its worker died, or Slack said wait) may have taken pings then;
+    # read those first, as `attach` returns only the pings it takes now.
+    retried = [d.job_id for d in deliveries.values() if d.attempts > 1]
+    pings = held_pings.attached(session=session, job_ids=retried) if retried else []
+    pings += held_pings.attach(
         session=session,
-        claims=[
-            (d.job_id, d.team_id, d.recipient_id, _single(row))
-            for d, row in zip(deliveries.values(), rows, strict=True)
-        ],
+        morning_ids=[d.job_id for d in deliveries.values() if d.held],
+        single_ids=[d.job_id for d in deliveries.values() if not d.held],
         now=now,
     )
-    for ping in held_pings.attached(session=session, job_ids=list(deliveries)):
-        deliveries[int(ping.delivery_id)].pings.append(ping)
+    for ping in sorted(pings, key=lambda ping: (ping.created_at, ping.id)):
+        deliveries[ping.delivery_id].pings.append(ping)
     return list(deliveries.values())
-
-
-def _single(row: Any) -> int | None:
-    ping = row.payload.get("ping")
-    return int(ping) if ping is not None else None
 
 
 def record_sent(*, session: Session, deliveries: list[Delivery], owner: str, now: datetime) -> int:

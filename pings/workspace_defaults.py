@@ -8,7 +8,7 @@ from hours.phrases import describe_hours
 from hours.schedule import DEFAULT_END, DEFAULT_START, WORKWEEK, WorkingHours
 from pings.my_hours import reschedule_held
 from pings.sending import DEFAULT_URGENT_CAP
-from store import held_pings, working_hours, workspace_settings
+from store import catchups, held_pings, working_hours, workspace_settings
 from store.working_hours import ZONE_WORKSPACE, clock, decode_days, encode_days, minutes
 
 HOURS_USAGE = (
@@ -63,7 +63,8 @@ def change_hours(deps: Deps, *, team_id: str, actor_id: str, raw: str) -> str:
     moved = 0
     with deps.session_factory.begin() as session:
         workspace_settings.change(session=session, team_id=team_id, actor_id=actor_id, now=now, **values)
-        session.flush()
+        # Catch-ups of people who follow the defaults come at the new start.
+        catchups.replan(session=session, team_id=team_id)
         waiting = held_pings.waiting_recipients(session=session, team_id=team_id)
         schedules = working_hours.schedules_for(session=session, team_id=team_id, user_ids=waiting, today=now.date())
         for schedule in schedules.values():

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Table, bindparam, or_, select, update
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Row, Table, any_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import InboxEvent, Job
@@ -35,11 +35,13 @@ def claim_due(
     lease: timedelta,
     limit: int,
     where: Sequence[ColumnElement[bool]] = (),
+    columns: Sequence[ColumnElement[Any]] = (),
 ) -> list[Row[Any]]:
     """Lease up to `limit` due rows of `model` to `owner`, oldest due first, and return them.
 
-    The rows come back as plain Core rows (every column, by attribute), not ORM objects: this
-    runs inside the writer's transaction, where building objects would only hold the lock longer.
+    The rows come back as plain Core rows (every column by attribute, or `id`, `due_at` and
+    `columns`), not ORM objects: this runs inside the writer's transaction, where building
+    objects would only hold the lock longer.
     """
     table = table_of(model)
     candidates = (
@@ -59,7 +61,7 @@ def claim_due(
         update(table)
         .where(table.c.id.in_(candidates.scalar_subquery()))
         .values(lease_owner=owner, lease_until=now + lease, attempts=table.c.attempts + 1)
-        .returning(*table.c)
+        .returning(*((table.c.id, table.c.due_at, *columns) if columns else table.c))
     )
     rows = list(session.connection().execute(statement))
     rows.sort(key=lambda row: (row.due_at, row.id))
@@ -126,11 +128,32 @@ def complete_many(
     """Mark claimed rows done in one statement; returns the ids `owner` still held (the others were taken over)."""
     if not row_ids:
         return []
-    table = table_of(model)
-    statement = (
+    statement = _complete_many_statement(table_of(model), session.get_bind().dialect.name)
+    result = session.connection().execute(statement, {"row_ids": list(row_ids), "owner": owner, "now": now})
+    return [int(row_id) for row_id in result.scalars()]
+
+
+@cache
+def _complete_many_statement(table: Table, dialect: str) -> Any:
+    return (
         update(table)
-        .where(table.c.id.in_(list(row_ids)), table.c.lease_owner == owner, table.c.done_at.is_(None))
-        .values(done_at=now, lease_until=None, last_error=None)
+        .where(
+            among(table.c.id, "row_ids", dialect),
+            table.c.lease_owner == bindparam("owner"),
+            table.c.done_at.is_(None),
+        )
+        .values(done_at=bindparam("now"), lease_until=None, last_error=None)
         .returning(table.c.id)
     )
-    return [int(row_id) for row_id in session.connection().execute(statement).scalars()]
+
+
+def among(column: ColumnElement[int], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the ids in the list parameter `name` (a batch's rows, say).
+
+    PostgreSQL gets the list as one array parameter: as an IN list, every id would be a parameter
+    of its own, rendered and parsed again on each execution (the statement is too long for
+    psycopg's cache), which costs more than the query for a batch of hundreds.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+    return column.in_(bindparam(name, expanding=True))

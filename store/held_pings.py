@@ -5,12 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, Row, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    CursorResult,
+    Row,
+    Table,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from store.models import HeldPing
+from store.claims import among
+from store.models import HeldPing, Job
 from store.upsert import table_of
 
 HELD, DELIVERED, CANCELLED, FAILED, UNCONFIRMED = "held", "delivered", "cancelled", "failed", "unconfirmed"
@@ -103,68 +118,100 @@ def urgent_sent_since(*, session: Session, team_id: str, sender_id: str, since: 
     )
 
 
-def attach(*, session: Session, claims: Sequence[tuple[int, str, str, int | None]], now: datetime) -> None:
-    """Give each claimed delivery its pings: (job id, team, recipient, one ping id or None for all due).
+def _recipient(jobs: Table) -> ColumnElement[str]:
+    # A delivery job's payload names its recipient, and its ping when it carries a single one.
+    recipient: ColumnElement[str] = jobs.c.payload["recipient"].as_string()
+    return recipient
 
-    One statement per kind, executed for the whole batch; a ping another delivery took is skipped,
-    so no ping is in two messages.
+
+def _ping(jobs: Table) -> ColumnElement[int]:
+    return cast(jobs.c.payload["ping"].as_string(), BigInteger)
+
+
+def delivery_columns() -> list[ColumnElement[Any]]:
+    """What claiming a delivery job reads of it (`jobs.claim(columns=…)`): team, attempts, recipient, ping."""
+    jobs = table_of(Job)
+    return [jobs.c.team_id, jobs.c.attempts, _recipient(jobs).label("recipient"), _ping(jobs).label("ping")]
+
+
+def _in_message(table: Table) -> list[Column[Any]]:
+    # What a delivery's message says of each ping, and which delivery took it.
+    names = ("id", "delivery_id", "sender_id", "text", "source_channel_id", "permalink", "urgent", "created_at")
+    return [table.c[name] for name in names]
+
+
+@cache
+def _attach_statement(dialect: str, single: bool) -> Any:
+    table, jobs = table_of(HeldPing), table_of(Job)
+    # A morning takes every due ping of its recipient; a single, its one ping.
+    which = table.c.id == _ping(jobs) if single else table.c.due_at <= bindparam("now")
+    return (
+        update(table)
+        .where(
+            among(jobs.c.id, "job_ids", dialect),
+            table.c.team_id == jobs.c.team_id,
+            table.c.recipient_id == _recipient(jobs),
+            which,
+            table.c.status == HELD,
+            table.c.delivery_id.is_(None),
+        )
+        .values(delivery_id=jobs.c.id)
+        .returning(*_in_message(table))
+    )
+
+
+def attach(*, session: Session, morning_ids: Sequence[int], single_ids: Sequence[int], now: datetime) -> list[Row[Any]]:
+    """Give claimed deliveries their pings and return those (plain rows, with `delivery_id`).
+
+    A delivery is a job whose payload names its recipient (and its ping, for a single one): a
+    morning takes every due ping of its recipient, a single its one ping. One statement per kind
+    joins the claimed jobs to their pings; a ping another delivery took is skipped, so no ping is
+    in two messages.
     """
+    dialect, connection = session.get_bind().dialect.name, session.connection()
+    taken: list[Row[Any]] = []
+    if morning_ids:
+        statement = _attach_statement(dialect, single=False)
+        taken.extend(connection.execute(statement, {"job_ids": list(morning_ids), "now": now}))
+    if single_ids:
+        taken.extend(connection.execute(_attach_statement(dialect, single=True), {"job_ids": list(single_ids)}))
+    return taken
+
+
+def _in_flight(table: Table, dialect: str) -> list[ColumnElement[bool]]:
+    # Taken by one of these deliveries and not settled yet. 'held' is written into the statement,
+    # not bound, so that the planner always sees the partial index on in-flight pings applies.
+    return [among(table.c.delivery_id, "job_ids", dialect), table.c.status == literal(HELD, literal_execute=True)]
+
+
+@cache
+def _attached_statement(dialect: str) -> Any:
     table = table_of(HeldPing)
-    free = [table.c.status == HELD, table.c.delivery_id.is_(None)]
-    everyone_due = [
-        {"job": job_id, "team": team_id, "recipient": recipient_id, "now": now}
-        for job_id, team_id, recipient_id, ping_id in claims
-        if ping_id is None
-    ]
-    single = [
-        {"job": job_id, "team": team_id, "recipient": recipient_id, "ping": ping_id}
-        for job_id, team_id, recipient_id, ping_id in claims
-        if ping_id is not None
-    ]
-    connection = session.connection()
-    if everyone_due:
-        connection.execute(
-            update(table)
-            .where(
-                table.c.team_id == bindparam("team"),
-                table.c.recipient_id == bindparam("recipient"),
-                table.c.due_at <= bindparam("now"),
-                *free,
-            )
-            .values(delivery_id=bindparam("job")),
-            everyone_due,
-        )
-    if single:
-        connection.execute(
-            update(table)
-            .where(table.c.id == bindparam("ping"), table.c.recipient_id == bindparam("recipient"), *free)
-            .values(delivery_id=bindparam("job")),
-            single,
-        )
+    return select(*_in_message(table)).where(*_in_flight(table, dialect))
 
 
 def attached(*, session: Session, job_ids: Sequence[int]) -> list[Row[Any]]:
-    """The undelivered pings of these deliveries, oldest first (plain rows)."""
+    """The pings these deliveries took and have not settled, an earlier attempt's too (rows as `attach` returns)."""
+    statement = _attached_statement(session.get_bind().dialect.name)
+    return list(session.connection().execute(statement, {"job_ids": list(job_ids)}))
+
+
+@cache
+def _settle_statement(dialect: str, delivered: bool) -> Any:
     table = table_of(HeldPing)
-    return list(
-        session.connection().execute(
-            select(table)
-            .where(table.c.delivery_id.in_(list(job_ids)), table.c.status == HELD)
-            .order_by(table.c.created_at, table.c.id)
-        )
-    )
+    values: dict[str, Any] = {"status": bindparam("status"), "error": bindparam("error")}
+    if delivered:
+        values["delivered_at"] = bindparam("now")
+    return update(table).where(*_in_flight(table, dialect)).values(values)
 
 
 def settle(*, session: Session, job_ids: Sequence[int], status: str, now: datetime, error: str | None = None) -> int:
     """Mark every ping of these deliveries delivered (or failed), in one statement; returns how many."""
     if not job_ids:
         return 0
-    table = table_of(HeldPing)
-    values: dict[str, Any] = {"status": status, "error": error}
-    if status == DELIVERED:
-        values["delivered_at"] = now
     result: CursorResult[Any] = session.connection().execute(
-        update(table).where(table.c.delivery_id.in_(list(job_ids)), table.c.status == HELD).values(**values)
+        _settle_statement(session.get_bind().dialect.name, delivered=status == DELIVERED),
+        {"job_ids": list(job_ids), "status": status, "error": error, "now": now},
     )
     return int(result.rowcount or 0)
 
@@ -206,3 +253,13 @@ def waiting_recipients(*, session: Session, team_id: str) -> list[str]:
             .order_by(HeldPing.recipient_id)
         )
     )
+
+
+def detach(*, session: Session, job_ids: Sequence[int]) -> None:
+    """Give these deliveries' undelivered pings back (to be taken by another delivery)."""
+    if job_ids:
+        session.execute(
+            update(HeldPing)
+            .where(HeldPing.delivery_id.in_(list(job_ids)), HeldPing.status == HELD)
+            .values(delivery_id=None)
+        )

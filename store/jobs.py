@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import ColumnElement, Row
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,9 +37,16 @@ def schedule(
 
 
 def claim(
-    *, session: Session, kinds: list[str], now: datetime, owner: str, lease: timedelta, limit: int
+    *,
+    session: Session,
+    kinds: list[str],
+    now: datetime,
+    owner: str,
+    lease: timedelta,
+    limit: int,
+    columns: Sequence[ColumnElement[Any]] = (),
 ) -> list[Row[Any]]:
-    """Lease due jobs of the given kinds to `owner` (rows with every column of `jobs`)."""
+    """Lease due jobs of the given kinds to `owner` (rows of every column of `jobs`, or id, due_at and `columns`)."""
     return claims.claim_due(
         session=session,
         model=Job,
@@ -47,4 +55,5 @@ def claim(
         lease=lease,
         limit=limit,
         where=[Job.kind.in_(kinds)],
+        columns=columns,
     )

@@ -66,6 +66,8 @@ class Team(Base):
     enterprise_id: Mapped[str | None] = mapped_column(SLACK_ID)
     name: Mapped[str | None] = mapped_column(String(200))
     bot_user_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    # "https://acme.slack.com/" (auth.test): permalinks built without a Slack call per message.
+    url: Mapped[str | None] = mapped_column(String(300))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -336,6 +338,8 @@ class WorkspaceSettings(Base):
     default_tz: Mapped[str | None] = mapped_column(String(64))
     # Urgent pings per sender per day before Handoff asks them to confirm.
     urgent_cap: Mapped[int | None] = mapped_column(Integer)
+    # An admin turned the morning catch-up on for every member (else: people who used Handoff).
+    catchup_everyone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_by: Mapped[str | None] = mapped_column(SLACK_ID)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -374,7 +378,7 @@ class TimeOffRow(Base):
 
 # Held pings no delivery has taken yet (the sweep's partial index).
 _PING_WAITING = text("status = 'held' AND delivery_id IS NULL")
-_PING_TAKEN = text("delivery_id IS NOT NULL")
+_PING_IN_FLIGHT = text("status = 'held' AND delivery_id IS NOT NULL")
 
 
 class HeldPing(Base):
@@ -407,12 +411,13 @@ class HeldPing(Base):
     __table_args__ = (
         Index("ix_held_pings_recipient", "team_id", "recipient_id", "status", "due_at"),
         Index("ix_held_pings_sender", "team_id", "sender_id", "status", "created_at"),
-        # Partial: most rows have none, and statistics over all those NULLs steer SQLite off the index.
+        # Pings a delivery took and has not settled: few at any time, so the index stays small,
+        # and settling a ping takes it out instead of writing one more entry.
         Index(
             "ix_held_pings_delivery",
             "delivery_id",
-            sqlite_where=_PING_TAKEN,
-            postgresql_where=_PING_TAKEN,
+            sqlite_where=_PING_IN_FLIGHT,
+            postgresql_where=_PING_IN_FLIGHT,
         ),
         # The sweep for held pings no delivery has taken.
         Index(
@@ -463,5 +468,76 @@ class ChannelSettings(Base):
     team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
     channel_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     mention_notices: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An admin left the channel out of every summary and LLM prompt (`/handoff exclude #channel`).
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_by: Mapped[str | None] = mapped_column(SLACK_ID)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CatchUpPrefs(Base):
+    """One person's morning catch-up: whether, when, how often, without which channels, and what is planned."""
+
+    __tablename__ = "catchup_prefs"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    # None follows the default: on for people who used Handoff, or for everyone if an admin said so.
+    enabled: Mapped[bool | None] = mapped_column(Boolean)
+    # daily | weekly
+    cadence: Mapped[str] = mapped_column(String(8), default="daily", server_default="daily")
+    # Weekly: the local weekday (0 = Monday) it comes on, or the first worked day after it.
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    # A local time of day instead of the start of working hours (minutes after midnight).
+    at_minute: Mapped[int | None] = mapped_column(Integer)
+    # Channel ids left out of this person's catch-up, comma-separated.
+    excluded_channels: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When they first used Handoff (a command, a decision reaction, App Home).
+    engaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The due instant of the planned catch-up job; None: the planner plans the next one.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_catchup_prefs_unplanned", "team_id", "next_due_at"),)
+
+
+class CatchUpRecord(Base):
+    """A catch-up that went out (at most one per person and local date), kept for App Home and the next window."""
+
+    __tablename__ = "catchups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    user_id: Mapped[str] = mapped_column(SLACK_ID)
+    local_date: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The composed catch-up (digest.model.CatchUp as JSON), shown in full on App Home.
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "local_date"),
+        Index("ix_catchups_person", "team_id", "user_id", "window_end"),
+    )
+
+
+class ChannelSummaryRow(Base):
+    """A channel's summary for one window bucket: computed once, read by every member in that bucket."""
+
+    __tablename__ = "channel_summaries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(16))
+    message_count: Mapped[int] = mapped_column(Integer)
+    points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "window_start", "window_end"),
+        Index("ix_channel_summaries_created", "created_at"),
+    )

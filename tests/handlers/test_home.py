@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers.home import CHANNEL_FILTER_ACTION, CLEAR_FILTERS_ACTION, STATUS_FILTER_ACTION
 from store import decisions
 from store.decisions import NewDecision
+from tests.blockkit import assert_valid_view
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
 from tests.support import TEAM_ID, LiveServer, event_body, seed_channel, seed_general_and_leads
@@ -30,6 +31,18 @@ def test_opening_the_home_tab_publishes_the_home_view(live: LiveServer, fake_sla
     assert view["type"] == "home"
     rendered = str(view["blocks"])
     assert "<@U1>" in rendered and "/handoff help" in rendered
+
+
+def test_the_home_tab_shows_the_hours_of_someone_handoff_had_not_met_in_their_slack_zone(
+    live: LiveServer, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user(TEAM_ID, "U1", name="ana", tz="Asia/Tokyo")
+    shown = json.dumps(_open_home(live, fake_slack, "U1"), ensure_ascii=False)
+    assert "Your working hours" in shown
+    assert "09:00\u201317:00, Mon\u2013Fri, Asia/Tokyo (from your Slack profile)" in shown
+    # 08:00 UTC on Monday is 17:00 in Tokyo: the day is over.
+    assert "*Next start:* Tue 09:00 Asia/Tokyo (in 16 h)." in shown
+    assert "Change hours\u2026" in shown
 
 
 def test_opening_the_messages_tab_publishes_nothing(live: LiveServer, fake_slack: FakeSlack) -> None:
@@ -95,6 +108,7 @@ def _open_home(live: LiveServer, fake: FakeSlack, user: str) -> dict[str, Any]:
 def _home(fake: FakeSlack, user: str) -> dict[str, Any]:
     view = fake.home_view(user)
     assert view is not None
+    assert_valid_view(view)
     return view
 
 

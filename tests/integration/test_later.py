@@ -250,8 +250,12 @@ def test_hours_show_set_and_errors_and_held_pings_follow_a_change(
     saved = _command(live, fake_slack, "/hours", "06:00-14:00 mon-fri", user="U2")["text"]
     assert saved.startswith("Saved.") and "1 ping waiting for you moved" in saved
     six_la = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-    assert _tick(deps, handoff, clock, six_la - timedelta(minutes=1)).get("pings_delivered") is None
-    assert _tick(deps, handoff, clock, six_la)["pings_delivered"] == 1
+    _tick(deps, handoff, clock, six_la - timedelta(minutes=1))
+    assert _dms_to(fake_slack, "U2") == []
+    # Dana used Handoff (/hours), so her morning catch-up comes at 06:00 too, and the ping rides in it.
+    assert _tick(deps, handoff, clock, six_la)["catchups_sent"] == 1
+    (dm,) = _dms_to(fake_slack, "U2")
+    assert "when you're up" in _j(dm.params["blocks"])
     off = _command(live, fake_slack, "/hours", "off 2026-03-03..2026-03-06", user="U2")["text"]
     assert "Time off:* 2026-03-03 to 2026-03-06" in off
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import build_engine, build_session_factory
 from store import claims, jobs
 from store.models import Job
+from store.upsert import table_of
 from tests.conftest import START
 
 LEASE = timedelta(minutes=5)
@@ -119,3 +120,19 @@ def test_concurrent_workers_split_the_rows_without_overlap(database_url: str) ->
     assert len(set(all_ids)) == 300
     for factory in factories:
         factory.kw["bind"].dispose()
+
+
+def test_a_claim_can_return_just_the_columns_asked_for(session_factory: sessionmaker[Session]) -> None:
+    _schedule(session_factory, 2)
+    with session_factory.begin() as session:
+        rows = jobs.claim(
+            session=session,
+            kinds=["test"],
+            now=START,
+            owner="a",
+            lease=LEASE,
+            limit=10,
+            columns=[table_of(Job).c.key, table_of(Job).c.attempts],
+        )
+    assert [(row.key, row.attempts) for row in rows] == [("k0", 1), ("k1", 1)]
+    assert set(rows[0]._fields) == {"id", "due_at", "key", "attempts"}

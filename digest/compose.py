@@ -1,0 +1,204 @@
+"""One reader's catch-up from what the batch gathered: waiting on you, decided or changed, channels.
+
+Pure: the reader, the gathered values and the shared summaries in, a CatchUp out. Everything a
+reader sees comes from channels they are a member of when the catch-up is made.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from digest.gather import DecisionEvent, Gathered, Reader
+from digest.links import channel_link, message_link
+from digest.model import CatchUp, ChannelDigest, ChannelSummary, Item, Line
+from digest.summaries import bucket_of, wanted_channels
+from digest.text import one_line
+from store.channel_summaries import Bucket
+
+EXCERPT = 160
+POINTS_PER_CHANNEL = 5
+
+
+@dataclass(frozen=True)
+class PingForCatchUp:
+    """A held ping the catch-up carries."""
+
+    ping_id: int
+    sender_id: str
+    text: str
+    permalink: str | None
+
+
+def compose(
+    reader: Reader,
+    gathered: Gathered,
+    summaries: Mapping[tuple[str, Bucket], ChannelSummary],
+    *,
+    pings: Sequence[PingForCatchUp] = (),
+    late: bool = False,
+) -> CatchUp:
+    """The reader's catch-up."""
+    mine = {c for c in gathered.memberships.get(reader.user_id, ()) if c in gathered.channels}
+    return CatchUp(
+        team_id=reader.team_id,
+        user_id=reader.user_id,
+        tz=reader.tz,
+        window_start=reader.window_start,
+        window_end=reader.window_end,
+        waiting=tuple(_waiting(reader, gathered, mine, pings)),
+        decisions=tuple(_decisions(reader, gathered, mine)),
+        channels=tuple(_channels(reader, gathered, summaries)),
+        late=late,
+        ping_ids=tuple(ping.ping_id for ping in pings),
+    )
+
+
+def _in_window(reader: Reader, line: Line) -> bool:
+    return reader.window_start <= line.posted_at < reader.window_end
+
+
+def _waiting(reader: Reader, gathered: Gathered, mine: set[str], pings: Sequence[PingForCatchUp]) -> list[Item]:
+    items = [
+        Item(text=f"<@{ping.sender_id}> sent you: {one_line(ping.text, limit=EXCERPT)}", link=ping.permalink)
+        for ping in pings
+    ]
+    by_ts = {(channel_id, line.ts): line for channel_id in mine for line in gathered.messages.get(channel_id, ())}
+    seen: set[tuple[str, str]] = set()
+    for mention in gathered.mentions.get(reader.user_id, ()):
+        key = (mention.channel_id, mention.ts)
+        line = by_ts.get(key)
+        # Left the channel since, or the message is gone: nothing to show.
+        if line is None or key in seen or not _in_window(reader, line):
+            continue
+        seen.add(key)
+        verb = "asked you" if "?" in line.text else "mentioned you"
+        name = gathered.channels[mention.channel_id].name
+        items.append(
+            Item(
+                text=f"<@{mention.sender_id}> {verb} in #{name}: {one_line(line.text, limit=EXCERPT)}",
+                link=message_link(gathered.url, gathered.team_id, mention.channel_id, line.ts, line.thread_ts),
+            )
+        )
+    items.extend(_threads(reader, gathered, mine))
+    return items
+
+
+def _threads(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]:
+    """Threads the reader started or replied in that others replied to during the window."""
+    replies: dict[tuple[str, str], list[Line]] = defaultdict(list)
+    for channel_id in sorted(mine):
+        for line in gathered.messages.get(channel_id, ()):
+            if (
+                line.thread_ts is not None
+                and line.user_id != reader.user_id
+                and not (line.is_bot or line.is_system)
+                and _in_window(reader, line)
+            ):
+                replies[(channel_id, line.thread_ts)].append(line)
+    items = []
+    for (channel_id, parent), lines in replies.items():
+        if reader.user_id not in gathered.thread_people.get((channel_id, parent), ()):
+            continue
+        people = len({line.user_id for line in lines})
+        count = f"{len(lines)} new repl{'y' if len(lines) == 1 else 'ies'}"
+        who = f"from {people} people" if people > 1 else f"from <@{lines[-1].user_id}>"
+        name = gathered.channels[channel_id].name
+        items.append(
+            Item(
+                text=f"{count} {who} in your thread in #{name}: {one_line(lines[-1].text, limit=EXCERPT)}",
+                link=message_link(gathered.url, gathered.team_id, channel_id, lines[-1].ts, parent),
+            )
+        )
+    return items
+
+
+def _decisions(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]:
+    """Each decision story of the window once: filed, replaced (old → new, along the chain), retracted, reworded."""
+    events = [
+        event
+        for event in gathered.decision_events
+        if event.channel_id in mine and reader.window_start <= event.at < reader.window_end
+    ]
+    by_id: dict[int, list[DecisionEvent]] = defaultdict(list)
+    for event in events:
+        by_id[event.decision_id].append(event)
+    replaced_by = {
+        event.supersedes_id: event.decision_id
+        for event in events
+        if event.action == "supersedes" and event.supersedes_id is not None
+    }
+    items: list[Item] = []
+    told: set[int] = set()
+    for event in events:
+        decision_id = event.decision_id
+        if decision_id in told:
+            continue
+        actions = {e.action for e in by_id[decision_id]}
+        name = gathered.channels[event.channel_id].name
+        if "created" in actions or "supersedes" in actions:
+            # Follow the chain to its newest link; tell the story once, from where the window starts it.
+            chain = [decision_id]
+            while chain[-1] in replaced_by and replaced_by[chain[-1]] in by_id:
+                chain.append(replaced_by[chain[-1]])
+            told.update(chain)
+            latest = by_id[chain[-1]][-1]
+            texts = [_decision_text(by_id[link][-1].text) for link in chain]
+            first = by_id[chain[0]][-1]
+            if first.supersedes_id is not None and "supersedes" in {e.action for e in by_id[chain[0]]}:
+                texts.insert(0, _decision_text(gathered.decision_texts.get(first.supersedes_id, "an earlier decision")))
+            state = " (now retracted)" if latest.status == "retracted" else ""
+            if len(texts) == 1:
+                text = f"Decided in #{name}: *{texts[0]}*{state}"
+            else:
+                story = " → ".join(f"~{t}~" for t in texts[:-1])
+                changes = "Changed" if len(texts) == 2 else f"Changed {len(texts) - 1} times"
+                text = f"{changes} in #{name}: {story} → *{texts[-1]}*{state}"
+            items.append(Item(text=text, link=latest.permalink))
+        elif "status:retracted" in actions:
+            told.add(decision_id)
+            items.append(Item(text=f"Retracted in #{name}: ~{_decision_text(event.text)}~", link=event.permalink))
+        elif "text" in actions:
+            told.add(decision_id)
+            edit = next(e for e in by_id[decision_id] if e.action == "text")
+            old = _decision_text(edit.old or "")
+            items.append(
+                Item(text=f"Reworded in #{name}: ~{old}~ → *{_decision_text(event.text)}*", link=event.permalink)
+            )
+    return items
+
+
+def _decision_text(text: str) -> str:
+    # Strike-through and bold markers inside the text would break the formatting around it.
+    return one_line(text, limit=120).replace("~", "").replace("*", "")
+
+
+def _channels(
+    reader: Reader, gathered: Gathered, summaries: Mapping[tuple[str, Bucket], ChannelSummary]
+) -> list[ChannelDigest]:
+    bucket = bucket_of(reader)
+    ranked: list[tuple[tuple[int, int, str], ChannelDigest]] = []
+    for channel_id in wanted_channels(reader, gathered):
+        summary = summaries.get((channel_id, bucket))
+        if summary is None or summary.message_count == 0:
+            continue
+        # The reader's own threads and mentions first, then the channel's own ranking.
+        points = sorted(summary.points, key=lambda p: (reader.user_id not in p.mentions, -p.score))
+        addressed = sum(1 for point in summary.points if reader.user_id in point.mentions)
+        info = gathered.channels[channel_id]
+        digest = ChannelDigest(
+            channel_id=channel_id,
+            name=info.name,
+            message_count=summary.message_count,
+            points=tuple(
+                Item(
+                    text=point.text,
+                    link=message_link(gathered.url, gathered.team_id, channel_id, point.ts) if point.ts else None,
+                )
+                for point in points[:POINTS_PER_CHANNEL]
+            ),
+            link=channel_link(gathered.url, gathered.team_id, channel_id),
+        )
+        ranked.append(((-addressed, -summary.message_count, info.name), digest))
+    return [digest for _, digest in sorted(ranked, key=lambda pair: pair[0])]
