@@ -245,7 +245,7 @@ def on_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
             "type": "modal",
             "callback_id": SHORTCUT_CALLBACK,
             "private_metadata": metadata,
-            "title": {"type": "plain_text", "text": "Deliver in their hours"},
+            "title": {"type": "plain_text", "text": "During their hours"},
             "submit": {"type": "plain_text", "text": "Send"},
             "blocks": [
                 {

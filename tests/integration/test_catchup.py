@@ -10,7 +10,10 @@ from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.tick import run_tick
+from store import mentions, traffic
+from store.mentions import OffHoursMention
 from store.slack_time import datetime_to_ts
+from store.traffic import IncomingMessage
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
 from tests.support import TEAM_ID, LiveServer, command_form, event_body
@@ -242,3 +245,35 @@ def test_app_home_shows_the_latest_catch_up_in_full_and_how_it_comes(
     view = json.dumps(published.params["view"])
     assert "Your latest catch-up" in view and "vendor contract" in view
     assert "every working day" in view and len(published.params["view"]["blocks"]) <= 100
+
+
+def test_a_night_of_two_thousand_messages_fits_slacks_limits_and_points_to_app_home(
+    live: LiveServer, fake_slack: FakeSlack, deps: Deps, handoff: HandoffApp, clock: FixedClock
+) -> None:
+    _world(fake_slack)
+    for n in range(2, 40):
+        fake_slack.add_channel(TEAM_ID, f"C{n}", name=f"team-{n}", members=["U1", "U2", "UBOT"])
+        _say(live, fake_slack, "kick-off", at=START, channel=f"C{n}")
+    _command(live, "/hours", "", user="U2")
+    with deps.session_factory.begin() as session:
+        for n in range(2_000):
+            posted = START + timedelta(seconds=10 * n)
+            text = f"<@U2> can you check item {n} & the <rollout> plan?" if n % 3 == 0 else f"update {n} " * 40
+            message = IncomingMessage(TEAM_ID, f"C{2 + n % 38}", datetime_to_ts(posted), text, user_id="U1")
+            traffic.record_message(session=session, message=message, now=posted)
+            if n % 3 == 0:
+                mentions.record(
+                    session=session,
+                    mention=OffHoursMention(TEAM_ID, message.channel_id, message.ts, "U1", "U2", posted),
+                )
+    _tick(deps, handoff, clock, START + timedelta(minutes=1))
+    assert _tick(deps, handoff, clock, DANA_START)["catchups_sent"] == 1
+    (dm,) = _dms_to(fake_slack, "U2")
+    blocks = dm.params["blocks"]
+    assert len(blocks) <= 50 and len(dm.params["text"]) < 4_000
+    for block in blocks:
+        assert len((block.get("text") or {}).get("text", "")) <= 3_000
+    shown = json.dumps(blocks)
+    assert "more in your <slack://user?team=T0001&amp;id=UBOT|Handoff App Home>" in shown
+    # Message text is inert: "<rollout>" was escaped, not read as a link.
+    assert "&lt;rollout&gt;" in shown and "<rollout>" not in shown
