@@ -17,6 +17,7 @@ from bot.inbox_writer import InboxWriter
 from bot.surfaces import Surfaces
 from handlers import (
     catchup,
+    catchup_home,
     commands,
     decision_edit,
     decision_modals,
@@ -67,6 +68,7 @@ def register_surfaces(bolt: App) -> tuple[Surfaces, dict[str, Processor]]:
     later.register(surfaces)
     hours.register(surfaces)
     catchup.register(surfaces)
+    catchup_home.register(surfaces)
     home.register(surfaces)
     hours_home.register(surfaces)
     processors = events.event_processors(surfaces)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,6 +99,41 @@ def describe(deps: Deps, *, team_id: str, user_id: str, now: datetime) -> str:
         lines.append("*Left out:* " + ", ".join(f"<#{c}>" for c in excluded) + ".")
     lines.append("`/catchup off` stops it; `/catchup help` shows the other settings.")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PrefsView:
+    """A person's catch-up settings as App Home shows them."""
+
+    on: bool
+    at_minute: int | None
+    weekly_on: int | None
+    excluded: tuple[str, ...]
+
+
+def prefs_view(deps: Deps, *, team_id: str, user_id: str) -> PrefsView:
+    """The settings in force, defaults filled in."""
+    with deps.read_session_factory() as session:
+        prefs = catchups.get_prefs(session=session, team_id=team_id, user_id=user_id)
+        everyone = catchups.everyone_on(session=session, team_id=team_id)
+    return PrefsView(
+        on=catchups.is_on(prefs, everyone=everyone),
+        at_minute=prefs.at_minute if prefs else None,
+        weekly_on=(prefs.weekday or 0) if prefs is not None and prefs.cadence == WEEKLY else None,
+        excluded=tuple(c for c in (prefs.excluded_channels if prefs else "").split(",") if c),
+    )
+
+
+def set_excluded(deps: Deps, *, team_id: str, user_id: str, channel_ids: list[str]) -> None:
+    """Leave exactly these channels out of the person's catch-up (App Home's picker)."""
+    with deps.session_factory.begin() as session:
+        catchups.change_prefs(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            now=deps.clock.now(),
+            excluded_channels=",".join(sorted(set(channel_ids))),
+        )
 
 
 def _cadence(prefs: CatchUpPrefs | None) -> str:

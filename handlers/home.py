@@ -16,7 +16,7 @@ from bot.surfaces import CommandHelp, Surfaces
 from decisions.blocks import escape, first_line
 from decisions.finder import render
 from digest.home_section import catchup_section
-from digest.prefs import describe
+from digest.prefs import describe, prefs_view
 from handlers.help import INTRO
 from ingest.runner import EventContext
 from pings.home_hours import hours_section
@@ -135,7 +135,10 @@ def publish_home(
         reviews, hits, schedule = _gather(session, team_id=team_id, user_id=user_id, home_filter=home_filter, now=now)
         latest = catchups.last_sent(session=session, team_id=team_id, user_id=user_id)
     catchup = catchup_section(
-        latest.content if latest else None, settings=describe(deps, team_id=team_id, user_id=user_id, now=now), now=now
+        latest.content if latest else None,
+        settings=describe(deps, team_id=team_id, user_id=user_id, now=now),
+        prefs=prefs_view(deps, team_id=team_id, user_id=user_id),
+        now=now,
     )
     # The same rendering and visibility rule as /decisions, without its paging button.
     page = render(hits, raw="filtered" if home_filter != HomeFilter() else "", offset=0, more=False)

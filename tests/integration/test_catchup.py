@@ -10,10 +10,12 @@ from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.tick import run_tick
+from digest.home_section import CADENCE_ACTION, EXCLUDE_ACTION, SWITCH_ACTION, TIME_ACTION
 from store import mentions, traffic
 from store.mentions import OffHoursMention
 from store.slack_time import datetime_to_ts
 from store.traffic import IncomingMessage
+from tests.blockkit import assert_valid_view
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
 from tests.support import TEAM_ID, LiveServer, command_form, event_body
@@ -243,6 +245,7 @@ def test_app_home_shows_the_latest_catch_up_in_full_and_how_it_comes(
     live.settle()
     (published,) = [c for c in fake_slack.calls_to("views.publish") if c.params["user_id"] == "U2"][-1:]
     view = json.dumps(published.params["view"])
+    assert_valid_view(published.params["view"])
     assert "Your latest catch-up" in view and "vendor contract" in view
     assert "every working day" in view and len(published.params["view"]["blocks"]) <= 100
 
@@ -277,3 +280,32 @@ def test_a_night_of_two_thousand_messages_fits_slacks_limits_and_points_to_app_h
     assert "more in your <slack://user?team=T0001&amp;id=UBOT|Handoff App Home>" in shown
     # Message text is inert: "<rollout>" was escaped, not read as a link.
     assert "&lt;rollout&gt;" in shown and "<rollout>" not in shown
+
+
+def test_app_home_controls_change_when_and_how_the_catch_up_comes(
+    live: LiveServer, fake_slack: FakeSlack, deps: Deps, handoff: HandoffApp, clock: FixedClock
+) -> None:
+    _world(fake_slack)
+    _command(live, "/hours", "", user="U2")
+
+    def home() -> str:
+        published = [c for c in fake_slack.calls_to("views.publish") if c.params["user_id"] == "U2"]
+        assert_valid_view(published[-1].params["view"])
+        return json.dumps(published[-1].params["view"])
+
+    live.click(fake_slack, "U2", SWITCH_ACTION, "off")
+    assert "Your catch-up is off" in home() and '"value": "on"' in home()
+    live.click(fake_slack, "U2", SWITCH_ACTION, "on")
+    menu = {"type": "static_select", "block_id": "catchup_settings", "action_ts": "1"}
+    live.act(fake_slack, "U2", {**menu, "action_id": TIME_ACTION, "selected_option": {"value": "450"}})
+    live.act(fake_slack, "U2", {**menu, "action_id": CADENCE_ACTION, "selected_option": {"value": "weekly:4"}})
+    picker = {"type": "multi_conversations_select", "block_id": "catchup_exclusions", "action_ts": "1"}
+    live.act(fake_slack, "U2", {**picker, "action_id": EXCLUDE_ACTION, "selected_conversations": ["C1"]})
+    shown = home()
+    assert "weekly, on Friday" in shown and "at 07:30 your time" in shown and "Left out:* <#C1>" in shown
+    # Friday 07:30 in Los Angeles is 15:30 UTC: the weekly catch-up comes then, not on Monday.
+    assert "Next: Fri 07:30 America/Los_Angeles" in shown
+    _tick(deps, handoff, clock, START + timedelta(minutes=1))
+    assert _tick(deps, handoff, clock, DANA_START).get("catchups_sent") is None
+    friday = datetime(2026, 3, 6, 15, 30, tzinfo=UTC)
+    assert _tick(deps, handoff, clock, friday)["catchups_sent"] == 1
