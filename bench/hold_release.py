@@ -13,6 +13,7 @@ prints the median.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -131,7 +132,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL server (a scratch database is created and dropped)")
     args = parser.parse_args()
     scratch = _scratch_postgres(args.database_url) if args.database_url else None
-    url = scratch[0] if scratch else f"sqlite:///{Path(tempfile.mkdtemp(prefix='handoff-pings-')) / 'pings.db'}"
+    workdir = Path(tempfile.mkdtemp(prefix="handoff-pings-"))
+    url = scratch[0] if scratch else f"sqlite:///{workdir / 'pings.db'}"
     try:
         upgrade(url)
         fill(url, args.pings, args.due)
@@ -146,6 +148,7 @@ def main() -> None:
     finally:
         if scratch:
             scratch[1]()
+        shutil.rmtree(workdir, ignore_errors=True)  # the SQLite database is ~350 MB
 
 
 def engine_name(url: str) -> str:

@@ -1,4 +1,4 @@
-"""`/later`, the *Deliver during their hours* shortcut, and the buttons on the sender's receipt."""
+"""`/later`, the *Deliver in their hours* shortcut, and the buttons on the sender's receipt."""
 
 from __future__ import annotations
 
@@ -235,7 +235,7 @@ def on_cap_answer(ack: Ack, body: dict[str, Any], context: dict[str, Any], respo
 
 
 def on_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
-    """Message shortcut *Deliver during their hours*: who, a note, urgent or not."""
+    """Message shortcut *Deliver in their hours*: who, a note, urgent or not."""
     ack()
     message = shortcut.get("message") or {}
     metadata = json.dumps({"channel_id": (shortcut.get("channel") or {}).get("id"), "ts": message.get("ts")})
@@ -245,7 +245,7 @@ def on_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
             "type": "modal",
             "callback_id": SHORTCUT_CALLBACK,
             "private_metadata": metadata,
-            "title": {"type": "plain_text", "text": "During their hours"},
+            "title": {"type": "plain_text", "text": "Deliver in their hours"},
             "submit": {"type": "plain_text", "text": "Send"},
             "blocks": [
                 {

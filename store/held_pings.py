@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Session
@@ -109,7 +110,8 @@ def urgent_sent_since(*, session: Session, team_id: str, sender_id: str, since: 
             .where(
                 HeldPing.team_id == team_id,
                 HeldPing.sender_id == sender_id,
-                HeldPing.urgent.is_(True),
+                # `= true` (1 on SQLite), the term of the partial index on urgent pings.
+                HeldPing.urgent == true(),
                 HeldPing.status.in_([HELD, DELIVERED]),
                 HeldPing.created_at >= since,
             )
@@ -217,14 +219,22 @@ def settle(*, session: Session, job_ids: Sequence[int], status: str, now: dateti
 
 
 def stranded(*, session: Session, now: datetime, grace: timedelta, limit: int = 500) -> list[Row[Any]]:
-    """(team, recipient, first id) of held pings overdue by `grace` that no delivery took."""
+    """(team, recipient, first id) of the `limit` longest overdue held pings (by `grace`) no delivery took."""
     table = table_of(HeldPing)
+    # Picked through the index on waiting pings' due time, then grouped: grouped in one query,
+    # SQLite would walk every waiting ping in recipient order, though none is overdue most ticks.
+    overdue = (
+        select(table.c.team_id, table.c.recipient_id, table.c.id)
+        .where(table.c.status == HELD, table.c.delivery_id.is_(None), table.c.due_at <= now - grace)
+        .order_by(table.c.due_at)
+        .limit(limit)
+        .subquery()
+    )
     return list(
         session.connection().execute(
-            select(table.c.team_id, table.c.recipient_id, func.min(table.c.id).label("first_id"))
-            .where(table.c.status == HELD, table.c.delivery_id.is_(None), table.c.due_at <= now - grace)
-            .group_by(table.c.team_id, table.c.recipient_id)
-            .limit(limit)
+            select(overdue.c.team_id, overdue.c.recipient_id, func.min(overdue.c.id).label("first_id")).group_by(
+                overdue.c.team_id, overdue.c.recipient_id
+            )
         )
     )
 

@@ -376,9 +376,11 @@ class TimeOffRow(Base):
     __table_args__ = (Index("ix_time_off_person", "team_id", "user_id", "last_day"),)
 
 
-# Held pings no delivery has taken yet (the sweep's partial index).
+# Held pings no delivery has taken yet, and those a delivery took but has not settled.
 _PING_WAITING = text("status = 'held' AND delivery_id IS NULL")
 _PING_IN_FLIGHT = text("status = 'held' AND delivery_id IS NOT NULL")
+# Booleans are 0/1 in SQLite, whose planner takes a partial index only for a query with the same term.
+_PING_URGENT_SQLITE, _PING_URGENT = text("urgent = 1"), text("urgent")
 
 
 class HeldPing(Base):
@@ -409,8 +411,33 @@ class HeldPing(Base):
     error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
-        Index("ix_held_pings_recipient", "team_id", "recipient_id", "status", "due_at"),
-        Index("ix_held_pings_sender", "team_id", "sender_id", "status", "created_at"),
+        # Partial indexes, so that the rows a delivery updates (taking a ping, then settling it)
+        # leave them instead of adding entries: the pings still waiting, by recipient and by sender.
+        Index(
+            "ix_held_pings_recipient",
+            "team_id",
+            "recipient_id",
+            "due_at",
+            sqlite_where=_PING_WAITING,
+            postgresql_where=_PING_WAITING,
+        ),
+        Index(
+            "ix_held_pings_sender",
+            "team_id",
+            "sender_id",
+            "due_at",
+            sqlite_where=_PING_WAITING,
+            postgresql_where=_PING_WAITING,
+        ),
+        # The daily cap on urgent pings counts a sender's recent ones.
+        Index(
+            "ix_held_pings_urgent",
+            "team_id",
+            "sender_id",
+            "created_at",
+            sqlite_where=_PING_URGENT_SQLITE,
+            postgresql_where=_PING_URGENT,
+        ),
         # Pings a delivery took and has not settled: few at any time, so the index stays small,
         # and settling a ping takes it out instead of writing one more entry.
         Index(

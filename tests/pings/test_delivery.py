@@ -185,3 +185,19 @@ def test_workers_in_parallel_deliver_each_ping_once(database_url: str) -> None:
     assert set(_statuses(factories[0]).values()) == {"delivered"}
     for each in factories:
         each.kw["bind"].dispose()
+
+
+def test_the_sweep_finds_overdue_pings_no_delivery_took_once_per_person(factory: sessionmaker[Session]) -> None:
+    grace = delivery.SWEEP_GRACE
+    first = _hold(factory, "U2", due_at=START - timedelta(hours=2))
+    _hold(factory, "U2", due_at=START - timedelta(hours=1))
+    other = _hold(factory, "U3", due_at=START - grace)
+    _hold(factory, "U4", due_at=START - grace + timedelta(seconds=1))  # not overdue long enough
+    _hold(factory, "U5", due_at=START - timedelta(hours=3))
+    _morning(factory, "U5", due_at=START - timedelta(hours=3))
+    _claim(factory)  # U5's morning took its ping: not stranded
+    with factory() as session:
+        found = held_pings.stranded(session=session, now=START, grace=grace)
+        assert sorted((row.recipient_id, row.first_id) for row in found) == [("U2", first), ("U3", other)]
+        (oldest,) = held_pings.stranded(session=session, now=START, grace=grace, limit=1)
+        assert (oldest.team_id, oldest.recipient_id, oldest.first_id) == (TEAM, "U2", first)
