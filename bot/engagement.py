@@ -12,6 +12,7 @@ from slack_bolt.middleware import Middleware
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.deps import Deps
+from ingest.discovery import learn
 from store import catchups
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,12 @@ class EngagementMiddleware(Middleware):
     def _engage(self, team_id: str, user_id: str) -> None:
         try:
             with self.deps.session_factory.begin() as session:
-                catchups.engage(session=session, team_id=team_id, user_id=user_id, now=self.deps.clock.now())
+                first = catchups.engage(session=session, team_id=team_id, user_id=user_id, now=self.deps.clock.now())
+            if first:
+                # Their Slack time zone decides when their catch-up comes: read it now (one users.info).
+                found = learn(self.deps, team_id=team_id, user_ids=[user_id])
+                with self.deps.session_factory.begin() as session:
+                    found.save(session=session, now=self.deps.clock.now())
         except SQLAlchemyError as exc:
             # Noted again on their next use; a missed note only delays their first catch-up.
             self.noted.discard((team_id, user_id))

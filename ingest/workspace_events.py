@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ingest.runner import EventContext
 from ingest.slack_objects import profile_from_user
-from store import channels, people
+from pings.my_hours import reschedule_held
+from store import channels, people, working_hours
 
 
 def on_member_joined_channel(context: EventContext) -> None:
@@ -121,8 +122,19 @@ def on_user_change(context: EventContext) -> None:
     user = context.event.get("user")
     if not isinstance(user, dict) or not user.get("id"):
         return
+    profile = profile_from_user(context.team_id, user)
     with context.unit_of_work() as session:
-        people.save_profile(session=session, profile=profile_from_user(context.team_id, user), now=context.now)
+        before = people.get_person(session=session, team_id=context.team_id, user_id=profile.user_id)
+        moved = before is not None and before.tz != profile.tz
+        people.save_profile(session=session, profile=profile, now=context.now)
+        if moved:
+            # A new profile zone moves the pings held for them and their next catch-up (unless
+            # they set a zone of their own, in which case nothing changes).
+            session.flush()
+            schedule = working_hours.schedule_for(
+                session=session, team_id=context.team_id, user_id=profile.user_id, today=context.now.date()
+            )
+            reschedule_held(session=session, schedule=schedule, team_id=context.team_id, now=context.now)
 
 
 def _bot_user_id(context: EventContext) -> str | None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from decisions import job_results as results
+from digest.planning import CATCHUP_KIND
 from pings.blocks import dm_messages
 from store import claims, held_pings, jobs
 from store.models import Job
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 DELIVERY_KIND = "ping_delivery"
 METADATA_TYPE = "handoff_delivery"
 LEASE = timedelta(minutes=2)
+# A catch-up deferred by a 429 is still "due now" for the pings it will carry.
+CATCHUP_SLACK = timedelta(minutes=5)
 # A held ping no delivery took this long after it was due gets a delivery of its own.
 SWEEP_GRACE = timedelta(minutes=2)
 PERMANENT = frozenset(
@@ -102,9 +105,18 @@ def claim_batch(*, session: Session, now: datetime, owner: str, limit: int) -> l
     # read those first, as `attach` returns only the pings it takes now.
     retried = [d.job_id for d in deliveries.values() if d.attempts > 1]
     pings = held_pings.attached(session=session, job_ids=retried) if retried else []
+    # A morning whose catch-up is due too leaves its pings to the catch-up: one DM, not two, even
+    # when another replica's tick is sending catch-ups at this very moment.
+    mornings = [d for d in deliveries.values() if d.held]
+    waiting_for_catchup = jobs.pending_for(
+        session=session,
+        kind=CATCHUP_KIND,
+        recipients=[(d.team_id, d.recipient_id) for d in mornings],
+        before=now + CATCHUP_SLACK,
+    )
     pings += held_pings.attach(
         session=session,
-        morning_ids=[d.job_id for d in deliveries.values() if d.held],
+        morning_ids=[d.job_id for d in mornings if (d.team_id, d.recipient_id) not in waiting_for_catchup],
         single_ids=[d.job_id for d in deliveries.values() if not d.held],
         now=now,
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row
+from sqlalchemy import ColumnElement, Row, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,3 +57,25 @@ def claim(
         where=[Job.kind.in_(kinds)],
         columns=columns,
     )
+
+
+def pending_for(
+    *, session: Session, kind: str, recipients: Sequence[tuple[str, str]], before: datetime
+) -> set[tuple[str, str]]:
+    """Which (team, recipient) pairs have a `kind` job not done yet and due before an instant."""
+    if not recipients:
+        return set()
+    teams = sorted({team for team, _ in recipients})
+    people = sorted({person for _, person in recipients})
+    recipient = Job.payload["recipient"].as_string()
+    rows = session.execute(
+        select(Job.team_id, recipient).where(
+            Job.kind == kind,
+            Job.done_at.is_(None),
+            Job.due_at <= before,
+            Job.team_id.in_(teams),
+            recipient.in_(people),
+        )
+    )
+    wanted = set(recipients)
+    return {(str(team), str(person)) for team, person in rows if (team, person) in wanted}

@@ -10,7 +10,9 @@ from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.tick import run_tick
+from digest import delivery as catchup_delivery
 from digest.home_section import CADENCE_ACTION, EXCLUDE_ACTION, SWITCH_ACTION, TIME_ACTION
+from pings import delivery as ping_delivery
 from store import mentions, traffic
 from store.mentions import OffHoursMention
 from store.slack_time import datetime_to_ts
@@ -309,3 +311,21 @@ def test_app_home_controls_change_when_and_how_the_catch_up_comes(
     assert _tick(deps, handoff, clock, DANA_START).get("catchups_sent") is None
     friday = datetime(2026, 3, 6, 15, 30, tzinfo=UTC)
     assert _tick(deps, handoff, clock, friday)["catchups_sent"] == 1
+
+
+def test_a_replica_releasing_pings_first_leaves_them_to_the_catch_up_due_at_the_same_start(
+    live: LiveServer, fake_slack: FakeSlack, deps: Deps, handoff: HandoffApp, clock: FixedClock
+) -> None:
+    _world(fake_slack)
+    _command(live, "/hours", "", user="U2")
+    _command(live, "/later", "<@U2|dana> The contract is ready to sign", user="U1")
+    _tick(deps, handoff, clock, START + timedelta(minutes=1))
+    clock.instant = DANA_START
+    # Another replica's tick gets to the pings before this one's catch-ups.
+    assert ping_delivery.deliver_due(deps) == 0
+    assert _all_dms_to(fake_slack, "U2") == []
+    assert catchup_delivery.deliver_due(deps, DANA_START).sent == 1
+    (dm,) = _all_dms_to(fake_slack, "U2")
+    assert "The contract is ready to sign" in json.dumps(dm.params["blocks"])
+    assert _tick(deps, handoff, clock, DANA_START + timedelta(minutes=3)).get("pings_delivered") is None
+    assert len(_all_dms_to(fake_slack, "U2")) == 1

@@ -24,7 +24,7 @@ from store.slack_time import datetime_to_ts
 from tests.bot.test_cli import HANDOFF
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import BOT_TOKEN, TEAM_ID, LiveServer, command_form
+from tests.support import BOT_TOKEN, TEAM_ID, LiveServer, command_form, event_body
 
 # START is Monday 2026-03-02 08:00 UTC: 09:00 in Berlin (working), midnight in Los Angeles (asleep).
 LA_MORNING = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
@@ -336,3 +336,18 @@ def test_a_ping_held_by_one_process_is_released_once_by_another_after_a_restart(
     assert _tick(deps, handoff, clock, LA_MORNING + timedelta(minutes=1)).get("pings_delivered") is None
     (dm,) = _dms_to(fake_slack, "U2")
     assert "Can you review the RFC?" in _j(dm.params["blocks"])
+
+
+def test_a_new_time_zone_in_the_slack_profile_moves_the_pings_held_for_them(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    _command(live, fake_slack, "/later", "<@U2|dana> when you're up")
+    with session_factory() as session:
+        assert session.scalars(select(HeldPing.due_at)).one() == LA_MORNING
+    # Dana moves to Tokyo: Monday 08:00 UTC is 17:00 there, so her next start is Tuesday 09:00 JST.
+    user = {"id": "U2", "team_id": TEAM_ID, "name": "dana", "tz": "Asia/Tokyo", "tz_offset": 9 * 3600}
+    assert live.post_event(event_body({"type": "user_change", "user": user, "event_ts": "1.0"})).status_code == 200
+    live.settle()
+    with session_factory() as session:
+        assert session.scalars(select(HeldPing.due_at)).one() == datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
