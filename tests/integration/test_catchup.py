@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete, select, update
+
 from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
@@ -15,6 +17,7 @@ from digest.home_section import CADENCE_ACTION, EXCLUDE_ACTION, SWITCH_ACTION, T
 from pings import delivery as ping_delivery
 from store import mentions, traffic
 from store.mentions import OffHoursMention
+from store.models import CatchUpPrefs, CatchUpRecord, Job
 from store.slack_time import datetime_to_ts
 from store.traffic import IncomingMessage
 from tests.blockkit import assert_valid_view
@@ -148,6 +151,21 @@ def test_a_429_requeues_the_catch_up_and_a_crash_after_posting_never_sends_it_tw
     assert _tick(deps, handoff, clock, DANA_START + timedelta(seconds=29)).get("catchups_sent") is None
     assert _tick(deps, handoff, clock, DANA_START + timedelta(seconds=30))["catchups_sent"] == 1
     assert len(_dms_to(fake_slack, "U2")) == 1
+    # As if the worker died between Slack's answer and the commit: job leased, nothing recorded.
+    with deps.session_factory.begin() as session:
+        session.execute(
+            update(Job)
+            .where(Job.kind == "catchup")
+            .values(done_at=None, lease_owner="dead-worker", lease_until=DANA_START + timedelta(minutes=5))
+        )
+        session.execute(delete(CatchUpRecord))
+        session.execute(update(CatchUpPrefs).values(next_due_at=DANA_START))
+    assert _tick(deps, handoff, clock, DANA_START + timedelta(minutes=4)).get("catchups_sent") is None
+    # The lease ran out: the next worker finds the DM tagged with the job and records it, no resend.
+    assert _tick(deps, handoff, clock, DANA_START + timedelta(minutes=6))["catchups_sent"] == 1
+    assert len(_dms_to(fake_slack, "U2")) == 1
+    with deps.session_factory() as session:
+        assert len(session.scalars(select(CatchUpRecord)).all()) == 1
 
 
 def test_a_catch_up_hours_late_still_goes_out_marked_late(
