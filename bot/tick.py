@@ -23,7 +23,7 @@ from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from pings import delivery
-from store import channel_summaries, claims, inbox, jobs, traffic
+from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic
 from store.models import Job, WorkerBeat
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         deliver_catchups,
         deliver_pings,
         run_retention,
+        prune_oauth_states,
     ]
     for task in tasks:
         task(deps, instant, report)
@@ -139,6 +140,14 @@ def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
         report.add("retention_runs", 1)
         for name, value in pruned.items():
             report.add(f"pruned_{name}", value)
+
+
+def prune_oauth_states(deps: Deps, now: datetime, report: TickReport) -> None:
+    """OAuth mode: delete install links' states that expired unused (slack-sdk's store keeps them forever)."""
+    if deps.installations is None:
+        return
+    with deps.session_factory.begin() as session:
+        report.add("oauth_states_pruned", oauth_states.prune_expired(session=session, now=now))
 
 
 def _beat(deps: Deps, report: TickReport) -> None:
