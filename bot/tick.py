@@ -22,6 +22,7 @@ from digest import delivery as catchup_delivery
 from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
+from installs import uninstall
 from pings import delivery
 from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic
 from store.models import Job, WorkerBeat
@@ -66,6 +67,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         deliver_pings,
         run_retention,
         prune_oauth_states,
+        purge_uninstalled,
     ]
     for task in tasks:
         task(deps, instant, report)
@@ -148,6 +150,11 @@ def prune_oauth_states(deps: Deps, now: datetime, report: TickReport) -> None:
         return
     with deps.session_factory.begin() as session:
         report.add("oauth_states_pruned", oauth_states.prune_expired(session=session, now=now))
+
+
+def purge_uninstalled(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Delete the decision logs of workspaces uninstalled longer ago than HANDOFF_UNINSTALL_GRACE_DAYS."""
+    report.add("workspaces_purged", uninstall.purge_due(deps, now))
 
 
 def _beat(deps: Deps, report: TickReport) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.models import Team
@@ -41,3 +41,15 @@ def mark_installed(
     elif enterprise_id:
         session.execute(update(Team).where(Team.enterprise_id == enterprise_id).values(uninstalled_at=None))
 
+
+def mark_uninstalled(*, session: Session, team_id: str, now: datetime) -> datetime:
+    """Handoff was uninstalled from the workspace: returns since when (the first of repeated notices)."""
+    team = ensure_team(session=session, team_id=team_id, now=now)
+    if team.uninstalled_at is None:
+        team.uninstalled_at = now
+    return team.uninstalled_at
+
+
+def in_org(*, session: Session, enterprise_id: str) -> list[str]:
+    """The workspaces Handoff knows in an Enterprise Grid organization."""
+    return list(session.scalars(select(Team.team_id).where(Team.enterprise_id == enterprise_id)))

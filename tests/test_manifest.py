@@ -56,6 +56,9 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     "team_join": frozenset({"users:read"}),
     # Needs a bot user, no scope.
     "app_home_opened": frozenset(),
+    # Every app receives these without a scope.
+    "app_uninstalled": frozenset(),
+    "tokens_revoked": frozenset(),
 }
 
 # Scopes needed by something other than an event subscription: Web API methods Handoff calls, and
