@@ -22,7 +22,7 @@ from digest import delivery as catchup_delivery
 from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
-from installs import uninstall
+from installs import rotation, uninstall
 from pings import delivery
 from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic
 from store.models import Job, WorkerBeat
@@ -59,6 +59,8 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
     instant = now if now is not None else deps.clock.now()
     report = TickReport(now=instant)
     tasks: list[TickTask] = [
+        # First: every later task may call Slack with a workspace's token.
+        rotate_tokens,
         lambda d, n, r: replay_inbox(d, processors, n, r),
         deliver_decision_messages,
         deliver_decision_reviews,
@@ -142,6 +144,12 @@ def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
         report.add("retention_runs", 1)
         for name, value in pruned.items():
             report.add(f"pruned_{name}", value)
+
+
+def rotate_tokens(deps: Deps, now: datetime, report: TickReport) -> None:
+    """OAuth mode: refresh each bot token about three hours before it expires, once across replicas."""
+    report.add("token_rotations_planned", rotation.schedule_due(deps, now))
+    report.add("tokens_rotated", rotation.rotate_due(deps, now))
 
 
 def prune_oauth_states(deps: Deps, now: datetime, report: TickReport) -> None:
