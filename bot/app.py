@@ -19,6 +19,7 @@ from bot.oauth import HandoffAuthorize, build_oauth_flow
 from bot.slack_client import api_client
 from bot.surfaces import Surfaces
 from handlers import (
+    admin,
     catchup,
     catchup_home,
     commands,
@@ -66,6 +67,7 @@ def register_surfaces(bolt: App) -> tuple[Surfaces, dict[str, Processor]]:
     """Register every command, action and event Handoff handles (the manifest test uses this too)."""
     surfaces = Surfaces(bolt)
     commands.register(surfaces)
+    admin.register(surfaces)
     decision_handlers.register(surfaces)
     decision_modals.register(surfaces)
     decision_edit.register(surfaces)

@@ -24,7 +24,7 @@ from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from installs import rotation, uninstall
 from pings import delivery
-from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic
+from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic, workspace_settings
 from store.models import Job, WorkerBeat
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def deliver_pings(deps: Deps, now: datetime, report: TickReport) -> None:
 
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
-    """Once a day (UTC), prune traffic older than HANDOFF_TRAFFIC_RETENTION_DAYS; decisions stay."""
+    """Once a day (UTC), prune traffic older than the retention (the workspace's, else the default); decisions stay."""
     today = now.date()
     with deps.session_factory.begin() as session:
         jobs.schedule(
@@ -136,7 +136,14 @@ def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
         with deps.session_factory.begin() as session:
             if not claims.complete(session=session, model=Job, row_id=job.id, owner=deps.worker_id, now=now):
                 continue  # our lease ran out and another worker took the job over
-            pruned = traffic.prune(session=session, before=cutoff)
+            # Workspaces whose admins chose their own retention (/handoff admin), then everyone else.
+            own = workspace_settings.retention_days(session=session)
+            pruned = traffic.prune(session=session, before=cutoff, except_teams=own.keys())
+            for team_id, days in own.items():
+                for name, count in traffic.prune(
+                    session=session, before=now - timedelta(days=days), team_id=team_id
+                ).items():
+                    pruned[name] += count
             pruned["inbox"] = inbox.prune_processed(session=session, before=cutoff)
             # A summary serves the morning it was made for; two days covers every zone's morning.
             pruned["summaries"] = channel_summaries.prune(session=session, before=now - timedelta(days=2))
