@@ -18,6 +18,8 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import select
 
 from bot.clock import FixedClock
@@ -26,6 +28,7 @@ from tests.oauth import ACME, KEY, OAuthWorld, oauth_world
 
 REQUIRE_ENV = ("CI", "HANDOFF_REQUIRE_BROWSER")
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
+NAVIGATION_TIMEOUT = 30
 
 
 def _missing(reason: str) -> None:
@@ -64,6 +67,14 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     driver.quit()
 
 
+def arrive(browser: webdriver.Chrome, *, title: str) -> None:
+    """Wait for the browser to finish the navigation a click started (a form post, a redirect) and land on `title`.
+
+    Selenium's click returns once the click is dispatched, not when the next page has loaded.
+    """
+    WebDriverWait(browser, NAVIGATION_TIMEOUT).until(expected_conditions.title_is(title))
+
+
 @pytest.fixture
 def world(database_url: str, clock: FixedClock) -> Iterator[OAuthWorld]:
     with oauth_world(database_url, clock) as built:
@@ -82,11 +93,12 @@ def test_a_workspace_admin_installs_handoff_in_a_real_browser(
     add.click()
 
     # Slack's consent screen (the fake's), for the workspace of the person signed in.
-    assert browser.title == "Handoff is requesting permission to access the Acme workspace"
+    arrive(browser, title="Handoff is requesting permission to access the Acme workspace")
     assert "chat:write" in browser.find_element(By.TAG_NAME, "body").text
     browser.find_element(By.ID, "allow").click()
 
     # Back at Handoff's redirect URL: installed.
+    arrive(browser, title="Handoff is installed")
     assert browser.current_url.startswith(f"{world.live.base_url}/slack/oauth_redirect?code=")
     heading = browser.find_element(By.TAG_NAME, "h1").text
     browser.save_screenshot(str(tmp_path / "installed.png"))
@@ -107,6 +119,7 @@ def test_a_workspace_admin_installs_handoff_in_a_real_browser(
 
     # Going back and replaying the redirect in the same browser installs nothing more.
     browser.get(browser.current_url)
+    arrive(browser, title="Handoff was not installed")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Handoff was not installed"
     with world.deps.read_session_factory() as session:
         assert len(session.execute(select(SLACK_INSTALLATIONS.c.id)).all()) == 1
