@@ -82,20 +82,21 @@ class HandoffInstallationStore(SQLAlchemyInstallationStore):
         # a token rotation updates the row of the install it belongs to.
         values = {name: value for name, value in values.items() if name in table.c}
         c = table.c
-        row_id = connection.scalar(
-            select(c.id)
-            .where(
-                c.client_id == self.client_id,
-                c.enterprise_id == values.get("enterprise_id"),
-                c.team_id == values.get("team_id"),
-                c.installed_at == values["installed_at"],
-            )
-            .limit(1)
+        same_workspace = (
+            c.client_id == self.client_id,
+            c.enterprise_id == values.get("enterprise_id"),
+            c.team_id == values.get("team_id"),
         )
-        if row_id is None:
-            connection.execute(table.insert().values(**values))
-        else:
+        row_id = connection.scalar(
+            select(c.id).where(*same_workspace, c.installed_at == values["installed_at"]).limit(1)
+        )
+        if row_id is not None:
             connection.execute(table.update().where(c.id == row_id).values(**values))
+            return
+        connection.execute(table.insert().values(**values))
+        # A reinstall replaces the earlier installs: slack-sdk keeps them for people's own tokens,
+        # which Handoff never asks for, so they would only be old secrets lying around.
+        connection.execute(delete(table).where(*same_workspace, c.installed_at < values["installed_at"]))
 
     # -- reading -----------------------------------------------------------------------------
 

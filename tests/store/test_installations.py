@@ -109,3 +109,20 @@ def test_the_bot_for_a_workspace_is_its_own_else_its_orgs(database_url: str) -> 
     assert known_member is not None and known_member.bot_token == "xoxb-org"
     assert store.bot_for_team(team_id="T7") is None
     store.engine.dispose()
+
+
+def test_a_reinstall_replaces_the_earlier_installation_and_its_tokens(database_url: str) -> None:
+    store = _store(database_url, FernetCipher([KEY]))
+    store.save(_installation("T1", "xoxb-first"))
+    store.save(_installation("T2", "xoxb-other"))
+    again = _installation("T1", "xoxb-second")
+    again.installed_at += 3600
+    store.save(again)
+
+    with store.engine.connect() as connection:
+        for table in (SLACK_INSTALLATIONS, SLACK_BOTS):
+            teams = sorted(connection.execute(select(table.c.team_id)).scalars())
+            assert teams == ["T1", "T2"], table.name
+    found = store.find_installation(enterprise_id=None, team_id="T1")
+    assert found is not None and found.bot_token == "xoxb-second"
+    store.engine.dispose()
