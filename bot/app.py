@@ -8,14 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk.oauth.installation_store import Installation
 
 from bot.deps import Deps
 from bot.engagement import EngagementMiddleware
 from bot.executor import DrainableExecutor
 from bot.inbox_middleware import InboxMiddleware
 from bot.inbox_writer import InboxWriter
+from bot.oauth import HandoffAuthorize, build_oauth_flow
+from bot.slack_client import api_client
 from bot.surfaces import Surfaces
 from handlers import (
+    admin,
     catchup,
     catchup_home,
     commands,
@@ -30,6 +34,8 @@ from handlers import (
 )
 from handlers import decisions as decision_handlers
 from ingest.runner import Processor
+from store import teams
+from store.oauth_states import HandoffOAuthStateStore
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +67,7 @@ def register_surfaces(bolt: App) -> tuple[Surfaces, dict[str, Processor]]:
     """Register every command, action and event Handoff handles (the manifest test uses this too)."""
     surfaces = Surfaces(bolt)
     commands.register(surfaces)
+    admin.register(surfaces)
     decision_handlers.register(surfaces)
     decision_modals.register(surfaces)
     decision_edit.register(surfaces)
@@ -77,7 +84,7 @@ def register_surfaces(bolt: App) -> tuple[Surfaces, dict[str, Processor]]:
 
 
 def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) -> HandoffApp:
-    """Build the Bolt app for single-workspace mode (SLACK_BOT_TOKEN).
+    """Build the Bolt app: single-workspace mode (SLACK_BOT_TOKEN), or OAuth mode when Deps has installations.
 
     `notify_events` is called after each new event is stored: `serve` passes a wake-up for its
     event worker process.
@@ -87,17 +94,23 @@ def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) 
     bolt_logger = logging.getLogger("slack_bolt")
     if not any(isinstance(f, _QuietTokenWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_QuietTokenWarning())
-    bolt = App(
-        signing_secret=settings.slack_signing_secret or "",
-        # The token comes with the client, which points at SLACK_API_URL.
-        client=deps.slack.for_team(None),
-        # The token is checked with auth.test on the first request instead, so that starting up
-        # does not depend on Slack being reachable.
-        token_verification_enabled=False,
-        process_before_response=False,
-        logger=bolt_logger,
-        listener_executor=executor,
-    )
+    common: dict[str, Any] = {
+        "signing_secret": settings.slack_signing_secret or "",
+        "process_before_response": False,
+        "logger": bolt_logger,
+        "listener_executor": executor,
+    }
+    if deps.installations is not None:
+        bolt = App(**common, **_oauth_arguments(deps))
+    else:
+        bolt = App(
+            **common,
+            # The token comes with the client, which points at SLACK_API_URL.
+            client=deps.slack.for_team(None),
+            # The token is checked with auth.test on the first request instead, so that starting up
+            # does not depend on Slack being reachable.
+            token_verification_enabled=False,
+        )
     surfaces, processors = register_surfaces(bolt)
     inbox_writer = InboxWriter(engine=deps.engine, clock=deps.clock, notify=notify_events)
     bolt.use(
@@ -110,6 +123,51 @@ def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) 
     bolt.use(EngagementMiddleware(deps=deps, executor=executor))
     bolt.error(_on_error)
     return HandoffApp(bolt=bolt, surfaces=surfaces, processors=processors, executor=executor, inbox_writer=inbox_writer)
+
+
+def _oauth_arguments(deps: Deps) -> dict[str, Any]:
+    """App arguments for OAuth mode: the store, Bolt's authorize and the install flow, all on SLACK_API_URL.
+
+    The installation store goes to the App as well as to the flow, and the authorize is built here
+    with the App's client: left to itself, Bolt would build a token rotator on a client of its own,
+    one that ignores SLACK_API_URL.
+    """
+    settings, store = deps.settings, deps.installations
+    assert store is not None and settings.slack_client_id and settings.slack_client_secret
+    # No token: Bolt puts each workspace's token on the per-request client after authorizing it.
+    client = api_client(settings, None)
+    state_store = HandoffOAuthStateStore(engine=deps.engine, now=deps.clock.now)
+
+    def on_installed(installation: Installation) -> None:
+        with deps.session_factory.begin() as session:
+            teams.mark_installed(
+                session=session,
+                team_id=installation.team_id,
+                enterprise_id=installation.enterprise_id,
+                name=installation.team_name,
+                now=deps.clock.now(),
+            )
+
+    return {
+        "client": client,
+        "installation_store": store,
+        "authorize": HandoffAuthorize(
+            store=store,
+            client=client,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+        ),
+        "oauth_flow": build_oauth_flow(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            api_url=settings.slack_api_url,
+            client=client,
+            store=store,
+            state_store=state_store,
+            clock=deps.clock,
+            on_installed=on_installed,
+        ),
+    }
 
 
 def _on_error(error: Exception, body: dict[str, Any], respond: Any, logger: logging.Logger) -> None:

@@ -124,6 +124,16 @@ def _migrate(settings: Settings) -> int:
 
 
 def _require_slack(settings: Settings, *, socket_mode: bool = False) -> None:
+    if settings.oauth_enabled:
+        # OAuth mode: workspaces install Handoff themselves; their tokens are in the database.
+        settings.require_token_key()
+        if socket_mode:
+            raise ConfigError(
+                "--socket-mode is for one workspace (SLACK_BOT_TOKEN): OAuth installs (SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET are set) need Slack to reach /slack/oauth_redirect over HTTP, so serve without it."
+            )
+        settings.require("SLACK_SIGNING_SECRET")
+        return
     settings.require("SLACK_BOT_TOKEN")
     if socket_mode:
         settings.require("SLACK_APP_TOKEN")
@@ -141,7 +151,10 @@ def _serve(settings: Settings, *, host: str, port: int, socket_mode: bool, tick:
 def _tick(settings: Settings, *, now: datetime | None) -> int:
     from bot.service import tick_once
 
-    settings.require("SLACK_BOT_TOKEN")
+    if settings.oauth_enabled:
+        settings.require_token_key()
+    else:
+        settings.require("SLACK_BOT_TOKEN")
     report = tick_once(settings, now=now)
     print(f"handoff: {report.summary()}")
     return 0

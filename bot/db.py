@@ -70,9 +70,14 @@ def build_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def read_only(engine: Engine) -> Engine:
+    """The engine for reads only: on SQLite its transactions take a snapshot and never queue behind writers."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
+
+
 def build_read_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that only read: on SQLite they take a snapshot and never queue behind writers."""
-    return sessionmaker(engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False)
+    return sessionmaker(read_only(engine), expire_on_commit=False)
 
 
 def checkpoint(engine: Engine) -> None:

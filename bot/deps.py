@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +12,9 @@ from bot.clock import Clock
 from bot.settings import Settings
 from bot.slack_client import SlackClients
 from digest.model import Summarizer
+
+if TYPE_CHECKING:
+    from store.installations import HandoffInstallationStore
 
 
 @dataclass(frozen=True)
@@ -28,3 +32,5 @@ class Deps:
     worker_id: str
     # Writes channel summaries for catch-ups: the LLM one when configured, else extractive.
     summarizer: Summarizer
+    # OAuth mode: every workspace's installation (its tokens); None in single-workspace mode.
+    installations: HandoffInstallationStore | None = None

@@ -6,12 +6,16 @@ import os
 import secrets
 import socket
 
+from sqlalchemy import Engine
+
 from bot.clock import Clock, SystemClock
-from bot.db import build_engine, build_read_session_factory, build_session_factory
+from bot.db import build_engine, build_read_session_factory, build_session_factory, read_only
 from bot.deps import Deps
 from bot.settings import Settings
-from bot.slack_client import SingleWorkspaceClients, build_web_client
+from bot.slack_client import InstallationClients, SingleWorkspaceClients, SlackClients, build_web_client
 from digest.summarizers import build_summarizer
+from store.installations import HandoffInstallationStore
+from store.token_cipher import build_cipher
 
 
 def worker_name() -> str:
@@ -20,15 +24,40 @@ def worker_name() -> str:
 
 
 def build_deps(settings: Settings, *, clock: Clock | None = None, worker_id: str | None = None) -> Deps:
-    """Engine, session factory, clock, Slack clients and summarizer for this process."""
+    """Engine, session factory, clock, Slack clients and summarizer for this process.
+
+    In OAuth mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) each workspace's client carries that
+    workspace's token from the installation store; otherwise every call uses SLACK_BOT_TOKEN.
+    """
     engine = build_engine(settings.database_url)
+    read_session_factory = build_read_session_factory(engine)
+    installations: HandoffInstallationStore | None = None
+    slack: SlackClients
+    if settings.oauth_enabled:
+        installations = build_installation_store(settings, engine=engine)
+        slack = InstallationClients(store=installations, settings=settings)
+    else:
+        slack = SingleWorkspaceClients(build_web_client(settings))
     return Deps(
         settings=settings,
         engine=engine,
         session_factory=build_session_factory(engine),
-        read_session_factory=build_read_session_factory(engine),
+        read_session_factory=read_session_factory,
         clock=clock or SystemClock(),
-        slack=SingleWorkspaceClients(build_web_client(settings)),
+        slack=slack,
         worker_id=worker_id or worker_name(),
         summarizer=build_summarizer(settings),
+        installations=installations,
+    )
+
+
+def build_installation_store(settings: Settings, *, engine: Engine) -> HandoffInstallationStore:
+    """The installation store on this engine, its tokens sealed with HANDOFF_ENCRYPTION_KEY."""
+    settings.require_token_key()
+    assert settings.slack_client_id is not None
+    return HandoffInstallationStore(
+        client_id=settings.slack_client_id,
+        engine=engine,
+        read_engine=read_only(engine),
+        cipher=build_cipher(settings.encryption_keys, insecure_dev=settings.handoff_insecure_dev),
     )

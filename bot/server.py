@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.oauth import OAuthFlow
 from sqlalchemy import Engine
 
 from bot.db import ping
@@ -27,7 +28,8 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 class SlackASGI:
-    """Routes `POST /slack/events` to Bolt and `GET /healthz` to a database ping.
+    """Routes `POST /slack/events` to Bolt, `GET /healthz` to a database ping and, in OAuth mode,
+    `GET /slack/install` and `GET /slack/oauth_redirect` to Bolt's install flow.
 
     Bolt's App is synchronous, so each request is dispatched on a worker thread: a slow
     request (a command whose listener is still running) never holds up the event loop and
@@ -61,6 +63,10 @@ class SlackASGI:
             status = {"status": "ok" if healthy else "database unreachable"}
             await _respond(send, 200 if healthy else 503, json.dumps(status).encode(), "application/json")
             return
+        flow = self.app.oauth_flow
+        if flow is not None and path in {flow.install_path, flow.redirect_uri_path}:
+            await self._install(scope, send, flow)
+            return
         if path != EVENTS_PATH:
             await _respond(send, 404, b"Not Found")
             return
@@ -79,13 +85,19 @@ class SlackASGI:
         response: BoltResponse = await asyncio.get_running_loop().run_in_executor(
             self.executor, self.app.dispatch, request
         )
-        headers = [
-            (k.encode(), v.encode())
-            for k, values in response.headers.items()
-            if k.lower() != "content-length"
-            for v in values
-        ]
-        await _send(send, response.status, response.body.encode("utf-8"), headers)
+        await _send_bolt(send, response)
+
+    async def _install(self, scope: Scope, send: Send, flow: OAuthFlow) -> None:
+        """OAuth mode: the Add to Slack page and the redirect back from Slack."""
+        if scope["method"] not in {"GET", "HEAD"}:
+            await _respond(send, 405, b"Method Not Allowed", extra_headers=[(b"allow", b"GET")])
+            return
+        # The Add to Slack page issues a state (a database write), the redirect stores the
+        # installation: both on a worker thread, like Slack's requests.
+        request = BoltRequest(body="", query=scope.get("query_string", b"").decode("latin-1"), headers=_headers(scope))
+        handle = flow.handle_installation if scope["path"] == flow.install_path else flow.handle_callback
+        response = await asyncio.get_running_loop().run_in_executor(self.executor, handle, request)
+        await _send_bolt(send, response)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -131,6 +143,16 @@ async def _respond(
     extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     await _send(send, status, body, [(b"content-type", content_type.encode()), *(extra_headers or [])])
+
+
+async def _send_bolt(send: Send, response: BoltResponse) -> None:
+    headers = [
+        (k.encode(), v.encode())
+        for k, values in response.headers.items()
+        if k.lower() != "content-length"
+        for v in values
+    ]
+    await _send(send, response.status, response.body.encode("utf-8"), headers)
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

@@ -82,5 +82,7 @@ def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_ti
 
     asgi = SlackASGI(app=handoff.bolt, engine=deps.engine, on_startup=start, on_shutdown=stop)
     logger.info("Handoff listening on http://%s:%d/slack/events (worker %s)", host, port, deps.worker_id)
+    if handoff.bolt.oauth_flow is not None:
+        logger.info("OAuth mode: workspaces install Handoff at http://%s:%d/slack/install", host, port)
     uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
     return 0

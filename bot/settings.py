@@ -24,6 +24,12 @@ HINTS: dict[str, str] = {
     "HANDOFF_LLM_MODEL": "a model name your OpenAI-compatible endpoint serves, e.g. gpt-4o-mini",
     "OPENAI_BASE_URL": "the base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1",
     "OPENAI_API_KEY": "an API key for OPENAI_BASE_URL",
+    "HANDOFF_ENCRYPTION_KEY": (
+        "one or more Fernet keys, comma-separated, newest first; make one with "
+        "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    ),
+    "HANDOFF_INSECURE_DEV": "1 (only for a local trial: workspace tokens are then stored in plain text) or 0",
+    "HANDOFF_UNINSTALL_GRACE_DAYS": "a whole number of days from 0 to 3650, e.g. 30",
 }
 
 
@@ -54,6 +60,13 @@ class Settings(BaseSettings):
     handoff_traffic_retention_days: int = Field(
         14, ge=1, le=3650, validation_alias=AliasChoices("HANDOFF_TRAFFIC_RETENTION_DAYS")
     )
+    # OAuth mode: the keys that encrypt workspace tokens at rest (the first encrypts, all decrypt).
+    handoff_encryption_key: str | None = _env("HANDOFF_ENCRYPTION_KEY")
+    handoff_insecure_dev: bool = Field(False, validation_alias=AliasChoices("HANDOFF_INSECURE_DEV"))
+    # After an uninstall, how long the decision log is kept for a reinstall or an export.
+    handoff_uninstall_grace_days: int = Field(
+        30, ge=0, le=3650, validation_alias=AliasChoices("HANDOFF_UNINSTALL_GRACE_DAYS")
+    )
 
     @field_validator("slack_api_url")
     @classmethod
@@ -81,6 +94,31 @@ class Settings(BaseSettings):
             raise ValueError("must be emoji names")
         return ",".join(names)
 
+    @field_validator("handoff_encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from cryptography.fernet import Fernet
+
+        keys = [key.strip() for key in value.split(",") if key.strip()]
+        for key in keys:
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ValueError("each key must be 32 url-safe base64-encoded bytes") from None
+        return ",".join(keys)
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """True when Handoff installs to many workspaces through OAuth (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def encryption_keys(self) -> tuple[str, ...]:
+        """The Fernet keys from HANDOFF_ENCRYPTION_KEY, newest (the one that encrypts) first."""
+        return tuple(self.handoff_encryption_key.split(",")) if self.handoff_encryption_key else ()
+
     @property
     def decision_emoji(self) -> tuple[str, ...]:
         """The decision emoji names, without colons."""
@@ -90,6 +128,15 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         """True when an OpenAI-compatible endpoint is configured for summaries."""
         return bool(self.openai_api_key and self.handoff_llm_model)
+
+    def require_token_key(self) -> None:
+        """OAuth mode stores workspace tokens encrypted: refuse to run without a key unless told it is a trial."""
+        if self.oauth_enabled and not self.handoff_encryption_key and not self.handoff_insecure_dev:
+            raise ConfigError(
+                "HANDOFF_ENCRYPTION_KEY is not set, and OAuth mode stores workspace tokens encrypted with it: "
+                f"set it to {HINTS['HANDOFF_ENCRYPTION_KEY']} "
+                "(or HANDOFF_INSECURE_DEV=1 for a local trial with plain-text tokens)."
+            )
 
     def require(self, *names: str) -> None:
         """Raise ConfigError for the first of `names` (environment variable names) that is unset."""

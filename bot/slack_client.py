@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -11,6 +12,11 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from store.installations import HandoffInstallationStore
+
+logger = logging.getLogger(__name__)
 
 HTTP_TIMEOUT_SECONDS = 10
 
@@ -31,15 +37,40 @@ class SingleWorkspaceClients:
         return self.client
 
 
+class InstallationClients:
+    """OAuth mode: each workspace's own bot token, read from the installation store on every call.
+
+    Read each time rather than cached, so a token the tick has just rotated (or an uninstall)
+    counts at once in every process.
+    """
+
+    def __init__(self, *, store: HandoffInstallationStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def for_team(self, team_id: str | None, enterprise_id: str | None = None) -> WebClient:
+        bot = self.store.bot_for_team(team_id=team_id, enterprise_id=enterprise_id) if team_id else None
+        if bot is None:
+            # Calls then fail with Slack's not_authed, which every caller already treats as a lost workspace.
+            logger.warning("no installation of Handoff for workspace %s (org %s)", team_id, enterprise_id)
+            return api_client(self.settings, None)
+        return api_client(self.settings, bot.bot_token)
+
+
 def build_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A WebClient on SLACK_API_URL.
+    """A WebClient on SLACK_API_URL with `token`, or SLACK_BOT_TOKEN when none is given."""
+    return api_client(settings, token if token is not None else settings.slack_bot_token)
+
+
+def api_client(settings: Settings, token: str | None) -> WebClient:
+    """A WebClient on SLACK_API_URL with exactly this token (None: no token, as OAuth calls want).
 
     Only a dropped connection is retried here, once and at once. Rate limits and server errors
     are not slept on inside the client: the caller re-queues the work with a due time (see
     `store.claims.release`), so a 429 storm never pins a worker thread.
     """
     return WebClient(
-        token=token if token is not None else settings.slack_bot_token,
+        token=token,
         base_url=settings.slack_api_url,
         timeout=HTTP_TIMEOUT_SECONDS,
         retry_handlers=[

@@ -22,8 +22,9 @@ from digest import delivery as catchup_delivery
 from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
+from installs import rotation, uninstall
 from pings import delivery
-from store import channel_summaries, claims, inbox, jobs, traffic
+from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic, workspace_settings
 from store.models import Job, WorkerBeat
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
     instant = now if now is not None else deps.clock.now()
     report = TickReport(now=instant)
     tasks: list[TickTask] = [
+        # First: every later task may call Slack with a workspace's token.
+        rotate_tokens,
         lambda d, n, r: replay_inbox(d, processors, n, r),
         deliver_decision_messages,
         deliver_decision_reviews,
@@ -65,6 +68,8 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         deliver_catchups,
         deliver_pings,
         run_retention,
+        prune_oauth_states,
+        purge_uninstalled,
     ]
     for task in tasks:
         task(deps, instant, report)
@@ -111,7 +116,7 @@ def deliver_pings(deps: Deps, now: datetime, report: TickReport) -> None:
 
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
-    """Once a day (UTC), prune traffic older than HANDOFF_TRAFFIC_RETENTION_DAYS; decisions stay."""
+    """Once a day (UTC), prune traffic older than the retention (the workspace's, else the default); decisions stay."""
     today = now.date()
     with deps.session_factory.begin() as session:
         jobs.schedule(
@@ -131,7 +136,14 @@ def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
         with deps.session_factory.begin() as session:
             if not claims.complete(session=session, model=Job, row_id=job.id, owner=deps.worker_id, now=now):
                 continue  # our lease ran out and another worker took the job over
-            pruned = traffic.prune(session=session, before=cutoff)
+            # Workspaces whose admins chose their own retention (/handoff admin), then everyone else.
+            own = workspace_settings.retention_days(session=session)
+            pruned = traffic.prune(session=session, before=cutoff, except_teams=own.keys())
+            for team_id, days in own.items():
+                for name, count in traffic.prune(
+                    session=session, before=now - timedelta(days=days), team_id=team_id
+                ).items():
+                    pruned[name] += count
             pruned["inbox"] = inbox.prune_processed(session=session, before=cutoff)
             # A summary serves the morning it was made for; two days covers every zone's morning.
             pruned["summaries"] = channel_summaries.prune(session=session, before=now - timedelta(days=2))
@@ -139,6 +151,25 @@ def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
         report.add("retention_runs", 1)
         for name, value in pruned.items():
             report.add(f"pruned_{name}", value)
+
+
+def rotate_tokens(deps: Deps, now: datetime, report: TickReport) -> None:
+    """OAuth mode: refresh each bot token about three hours before it expires, once across replicas."""
+    report.add("token_rotations_planned", rotation.schedule_due(deps, now))
+    report.add("tokens_rotated", rotation.rotate_due(deps, now))
+
+
+def prune_oauth_states(deps: Deps, now: datetime, report: TickReport) -> None:
+    """OAuth mode: delete install links' states that expired unused (slack-sdk's store keeps them forever)."""
+    if deps.installations is None:
+        return
+    with deps.session_factory.begin() as session:
+        report.add("oauth_states_pruned", oauth_states.prune_expired(session=session, now=now))
+
+
+def purge_uninstalled(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Delete the decision logs of workspaces uninstalled longer ago than HANDOFF_UNINSTALL_GRACE_DAYS."""
+    report.add("workspaces_purged", uninstall.purge_due(deps, now))
 
 
 def _beat(deps: Deps, report: TickReport) -> None:

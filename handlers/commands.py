@@ -1,4 +1,5 @@
-"""`/handoff`: help, the workspace settings its admins change (the decision emoji), and a channel's off-hours notes."""
+"""`/handoff`: help, the workspace settings its admins change (one by one, or all in `/handoff admin`), and a
+channel's off-hours notes."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from bot.admins import is_workspace_admin
 from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions.emoji import EmojiError, decision_emoji_for, parse_emoji_list
-from digest import admin
+from digest import admin as catchup_admin
+from handlers import admin
 from handlers.help import help_blocks, help_text
 from pings import workspace_defaults
 from store import mentions, workspace_settings
 
 HANDOFF_HELP = [
     CommandHelp("/handoff help", "what Handoff does and every command it answers"),
+    CommandHelp("/handoff admin", "the workspace's settings in one form (admins and owners)"),
     CommandHelp("/handoff emoji [names|default]", "the emoji that file a decision (admins change it)"),
     CommandHelp("/handoff hours [09:00-17:00 mon-fri] [tz]", "the workspace's default hours (admins change them)"),
     CommandHelp("/handoff urgent-cap [n|default]", "urgent pings a day before Handoff asks (admins change it)"),
@@ -38,6 +41,10 @@ def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respo
     lines: list[CommandHelp] = context["surfaces"].help_lines()
     if not words or words[0].lower() in {"help", "?", "-h", "--help"}:
         ack(text=help_text(lines), blocks=help_blocks(lines))
+        return
+    if words[0].lower() == "admin":
+        ack()
+        admin.open_settings(context["deps"], client, command, respond)
         return
     if words[0].lower() == "emoji":
         ack()
@@ -102,12 +109,12 @@ def _defaults(deps: Deps, client: WebClient, command: dict[str, Any], setting: s
 def _catchups(deps: Deps, client: WebClient, command: dict[str, Any], setting: str, raw: str) -> str:
     team_id, user_id = str(command["team_id"]), str(command["user_id"])
     if not raw.strip() or raw.strip().lower() == "help":
-        return admin.CATCHUP_USAGE if setting == "catchup" else admin.EXCLUDE_USAGE
+        return catchup_admin.CATCHUP_USAGE if setting == "catchup" else catchup_admin.EXCLUDE_USAGE
     if not is_workspace_admin(client, user_id):
         return "Only workspace admins and owners can change this; `/catchup settings` changes your own catch-up."
     if setting == "catchup":
-        return admin.set_everyone(deps, team_id=team_id, actor_id=user_id, raw=raw)
-    return admin.set_excluded(deps, team_id=team_id, actor_id=user_id, raw=raw, exclude=setting == "exclude")
+        return catchup_admin.set_everyone(deps, team_id=team_id, actor_id=user_id, raw=raw)
+    return catchup_admin.set_excluded(deps, team_id=team_id, actor_id=user_id, raw=raw, exclude=setting == "exclude")
 
 
 def _notices(deps: Deps, command: dict[str, Any], args: list[str]) -> str:
@@ -115,9 +122,15 @@ def _notices(deps: Deps, command: dict[str, Any], args: list[str]) -> str:
     if channel_id.startswith("D"):
         return "Off-hours notes are set per channel: run `/handoff notices off` (or `on`) in the channel you mean."
     choice = args[0].lower() if args else ""
+    with deps.read_session_factory() as session:
+        everywhere = mentions.workspace_notices_on(session=session, team_id=team_id)
+        on = mentions.notices_on(session=session, team_id=team_id, channel_id=channel_id)
+    if not everywhere:
+        return (
+            "Off-hours notes are *off* in every channel of this workspace: a workspace admin turned them off "
+            "in `/handoff admin`, and can turn them back on there."
+        )
     if choice not in {"on", "off"}:
-        with deps.read_session_factory() as session:
-            on = mentions.notices_on(session=session, team_id=team_id, channel_id=channel_id)
         state = "on" if on else "off"
         return (
             f"Off-hours notes are *{state}* in <#{channel_id}>: when they are on, someone who @mentions a person "

@@ -22,6 +22,8 @@ class Envelope:
     bot_user_id: str | None = None
     # Slack Connect: the event is about a channel shared with another organization.
     is_ext_shared_channel: bool = False
+    # The app is installed org-wide (Enterprise Grid): one installation for every workspace of the org.
+    is_enterprise_install: bool = False
 
     @property
     def event_type(self) -> str:
@@ -42,10 +44,12 @@ def parse_envelope(body: dict[str, Any]) -> Envelope:
     # authorization names the workspace the event is for.
     authorizations = body.get("authorizations") or []
     bot_user_id = None
+    is_enterprise_install = False
     if authorizations and isinstance(authorizations[0], dict):
         team_id = authorizations[0].get("team_id") or team_id
         enterprise_id = authorizations[0].get("enterprise_id") or enterprise_id
         bot_user_id = authorizations[0].get("user_id")
+        is_enterprise_install = authorizations[0].get("is_enterprise_install") is True
     if not isinstance(team_id, str) or not team_id:
         raise MalformedEnvelope("event_callback without team_id")
     return Envelope(
@@ -55,4 +59,5 @@ def parse_envelope(body: dict[str, Any]) -> Envelope:
         event=event,
         bot_user_id=bot_user_id if isinstance(bot_user_id, str) else None,
         is_ext_shared_channel=bool(body.get("is_ext_shared_channel")),
+        is_enterprise_install=is_enterprise_install,
     )

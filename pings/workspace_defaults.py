@@ -19,8 +19,8 @@ HOURS_USAGE = (
 MAX_URGENT_CAP = 50
 
 
-def describe_defaults(deps: Deps, *, team_id: str) -> str:
-    """The workspace's default hours, zone and urgent cap, as a short paragraph."""
+def current_defaults(deps: Deps, *, team_id: str) -> tuple[WorkingHours, int]:
+    """The workspace's default hours (with the zone for people without one) and urgent cap, as they apply now."""
     with deps.read_session_factory() as session:
         row = workspace_settings.get(session=session, team_id=team_id)
     start = clock(row.default_start_minute) if row and row.default_start_minute is not None else DEFAULT_START
@@ -28,7 +28,13 @@ def describe_defaults(deps: Deps, *, team_id: str) -> str:
     days = (decode_days(row.default_days) if row else None) or WORKWEEK
     tz = (row.default_tz if row else None) or "UTC"
     cap = row.urgent_cap if row and row.urgent_cap is not None else DEFAULT_URGENT_CAP
-    hours = WorkingHours(start=start, end=end, days=days, tz=tz)
+    return WorkingHours(start=start, end=end, days=days, tz=tz), cap
+
+
+def describe_defaults(deps: Deps, *, team_id: str) -> str:
+    """The workspace's default hours, zone and urgent cap, as a short paragraph."""
+    hours, cap = current_defaults(deps, team_id=team_id)
+    tz = hours.tz
     urgent = f"{cap} urgent ping{'s' if cap != 1 else ''}"
     return (
         f"*Workspace defaults:* {describe_hours(hours)} for people who set no hours of their own; {tz} for people "
@@ -59,6 +65,16 @@ def change_hours(deps: Deps, *, team_id: str, actor_id: str, raw: str) -> str:
         return f"{describe_defaults(deps, team_id=team_id)}\n{HOURS_USAGE}"
     else:
         return f"Time off is personal: use `/hours off …`. {HOURS_USAGE}"
+    moved = apply_defaults(deps, team_id=team_id, actor_id=actor_id, values=values)
+    note = f" {moved} held ping{'s' if moved != 1 else ''} moved to the new start of day." if moved else ""
+    return f"Saved.{note}\n{describe_defaults(deps, team_id=team_id)}"
+
+
+def apply_defaults(deps: Deps, *, team_id: str, actor_id: str, values: dict[str, object]) -> int:
+    """Save default hours, days or zone (the caller checked the actor is an admin); returns held pings moved.
+
+    Catch-ups and held pings of people who follow the defaults move to the new start of day.
+    """
     now = deps.clock.now()
     moved = 0
     with deps.session_factory.begin() as session:
@@ -71,8 +87,7 @@ def change_hours(deps: Deps, *, team_id: str, actor_id: str, raw: str) -> str:
             # Only people who follow the defaults are affected: their own hours and zone stay theirs.
             if not schedule.own_hours or schedule.zone_source == ZONE_WORKSPACE:
                 moved += reschedule_held(session=session, schedule=schedule, team_id=team_id, now=now)
-    note = f" {moved} held ping{'s' if moved != 1 else ''} moved to the new start of day." if moved else ""
-    return f"Saved.{note}\n{describe_defaults(deps, team_id=team_id)}"
+    return moved
 
 
 def change_urgent_cap(deps: Deps, *, team_id: str, actor_id: str, raw: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import ChannelSettings, Mention, MentionNotice
+from store.models import ChannelSettings, Mention, MentionNotice, WorkspaceSettings
 from store.upsert import insert_ignore, upsert
 
 
@@ -52,13 +52,21 @@ def claim_notice(*, session: Session, team_id: str, sender_id: str, recipient_id
 
 
 def notices_on(*, session: Session, team_id: str, channel_id: str) -> bool:
-    """Whether senders in this channel are told someone they mention is off (on unless the channel said no)."""
+    """Whether senders here are told someone they mention is off (on unless the workspace or channel said no)."""
+    if not workspace_notices_on(session=session, team_id=team_id):
+        return False
     chosen = session.scalar(
         select(ChannelSettings.mention_notices).where(
             ChannelSettings.team_id == team_id, ChannelSettings.channel_id == channel_id
         )
     )
     return chosen is None or bool(chosen)
+
+
+def workspace_notices_on(*, session: Session, team_id: str) -> bool:
+    """Whether off-hours notes are on in the workspace at all (an admin can turn them off everywhere)."""
+    chosen = session.scalar(select(WorkspaceSettings.mention_notices).where(WorkspaceSettings.team_id == team_id))
+    return chosen is not False
 
 
 def set_notices(*, session: Session, team_id: str, channel_id: str, on: bool, actor_id: str, now: datetime) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -69,6 +71,8 @@ class Team(Base):
     # "https://acme.slack.com/" (auth.test): permalinks built without a Slack call per message.
     url: Mapped[str | None] = mapped_column(String(300))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Handoff was uninstalled (its data purged); the decision log waits HANDOFF_UNINSTALL_GRACE_DAYS.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Person(Base):
@@ -340,6 +344,10 @@ class WorkspaceSettings(Base):
     urgent_cap: Mapped[int | None] = mapped_column(Integer)
     # An admin turned the morning catch-up on for every member (else: people who used Handoff).
     catchup_everyone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Days raw channel traffic is kept (else HANDOFF_TRAFFIC_RETENTION_DAYS).
+    traffic_retention_days: Mapped[int | None] = mapped_column(Integer)
+    # Off-hours mention notes in every channel: None or True is on; False turns them off workspace-wide.
+    mention_notices: Mapped[bool | None] = mapped_column(Boolean)
     updated_by: Mapped[str | None] = mapped_column(SLACK_ID)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -568,3 +576,19 @@ class ChannelSummaryRow(Base):
         UniqueConstraint("team_id", "channel_id", "window_start", "window_end"),
         Index("ix_channel_summaries_created", "created_at"),
     )
+
+
+# slack-sdk's installation and OAuth state tables, on Handoff's metadata so that Alembic creates them
+# (migration 0010). Tokens are stored encrypted (store.installations), and a Fernet token is about
+# twice as long as Slack's, so the token columns are Text rather than slack-sdk's String(200).
+TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
+for _table in (SLACK_INSTALLATIONS, SLACK_BOTS):
+    for _name in TOKEN_COLUMNS:
+        if _name in _table.c:
+            _table.c[_name].type = Text()
+# The callback looks a state up; the tick deletes expired ones (slack-sdk never does).
+Index("ix_slack_oauth_states_state", SLACK_OAUTH_STATES.c.state)
+Index("ix_slack_oauth_states_expire_at", SLACK_OAUTH_STATES.c.expire_at)

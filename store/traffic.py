@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -185,10 +186,17 @@ def reactions_on(*, session: Session, team_id: str, channel_id: str, ts: str) ->
     )
 
 
-def prune(*, session: Session, before: datetime) -> dict[str, int]:
-    """Delete traffic posted before `before` (all workspaces); returns counts per table."""
+def prune(
+    *, session: Session, before: datetime, team_id: str | None = None, except_teams: Collection[str] = ()
+) -> dict[str, int]:
+    """Delete traffic posted before `before` (of one workspace, or of all but `except_teams`); counts per table."""
     counts: dict[str, int] = {}
     for name, model in (("messages", Message), ("revisions", MessageRevision), ("reactions", Reaction)):
-        result = session.execute(delete(model).where(model.posted_at < before))
+        statement = delete(model).where(model.posted_at < before)
+        if team_id is not None:
+            statement = statement.where(model.team_id == team_id)
+        elif except_teams:
+            statement = statement.where(model.team_id.not_in(sorted(except_teams)))
+        result = session.execute(statement)
         counts[name] = int(result.rowcount)  # type: ignore[attr-defined]
     return counts

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import WorkspaceSettings
+from store.models import ChannelSettings, WorkspaceSettings
 from store.upsert import upsert
 
 
@@ -20,6 +20,27 @@ def get(*, session: Session, team_id: str) -> WorkspaceSettings | None:
 def decision_emoji(*, session: Session, team_id: str) -> str | None:
     """The workspace's decision emoji (comma-separated), or None for Handoff's configured default."""
     return session.scalar(select(WorkspaceSettings.decision_emoji).where(WorkspaceSettings.team_id == team_id))
+
+
+def excluded_channels(*, session: Session, team_id: str) -> frozenset[str]:
+    """Channels an admin left out of every summary (`/handoff exclude`)."""
+    return frozenset(
+        session.scalars(
+            select(ChannelSettings.channel_id).where(
+                ChannelSettings.team_id == team_id, ChannelSettings.excluded.is_(True)
+            )
+        )
+    )
+
+
+def retention_days(*, session: Session) -> dict[str, int]:
+    """Workspaces that keep channel traffic for their own number of days instead of HANDOFF_TRAFFIC_RETENTION_DAYS."""
+    rows = session.execute(
+        select(WorkspaceSettings.team_id, WorkspaceSettings.traffic_retention_days).where(
+            WorkspaceSettings.traffic_retention_days.is_not(None)
+        )
+    )
+    return {str(team_id): int(days) for team_id, days in rows if days is not None}
 
 
 def change(*, session: Session, team_id: str, actor_id: str, now: datetime, **values: Any) -> None:

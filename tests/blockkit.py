@@ -56,6 +56,10 @@ def submitted_state(view: dict[str, Any], changes: dict[str, dict[str, Any]] | N
             value["selected_options"] = element.get("initial_options", [])
         elif kind == "datepicker":
             value["selected_date"] = element.get("initial_date")
+        elif kind == "radio_buttons":
+            value["selected_option"] = element.get("initial_option")
+        elif kind == "multi_conversations_select":
+            value["selected_conversations"] = element.get("initial_conversations", [])
         else:
             value["value"] = element.get("initial_value")
         value.update((changes or {}).get(block["block_id"], {}))

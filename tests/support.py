@@ -52,7 +52,13 @@ def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | 
 
 
 def event_body(
-    event: dict[str, Any], *, team_id: str = TEAM_ID, event_id: str | None = None, enterprise_id: str | None = None
+    event: dict[str, Any],
+    *,
+    team_id: str = TEAM_ID,
+    event_id: str | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
+    bot_user_id: str = BOT_USER_ID,
 ) -> dict[str, Any]:
     """An Events API event_callback envelope around `event`."""
     return {
@@ -65,7 +71,13 @@ def event_body(
         "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
         "event_time": int(float(event.get("event_ts") or event.get("ts") or 1_700_000_000)),
         "authorizations": [
-            {"enterprise_id": enterprise_id, "team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True}
+            {
+                "enterprise_id": enterprise_id,
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": is_enterprise_install,
+            }
         ],
         "is_ext_shared_channel": False,
     }
@@ -78,12 +90,15 @@ def command_form(
     user_id: str = "U1",
     channel_id: str = "C1",
     response_url: str = "http://127.0.0.1:9/commands/response",
+    team_id: str = TEAM_ID,
+    enterprise_id: str | None = None,
 ) -> str:
     """A slash command request body, form-encoded as Slack sends it."""
     return urllib.parse.urlencode(
         {
+            **({"enterprise_id": enterprise_id} if enterprise_id else {}),
             "token": "legacy",
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "team_domain": "acme",
             "channel_id": channel_id,
             "channel_name": "general",

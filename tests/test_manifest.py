@@ -16,6 +16,7 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import yaml
 from slack_bolt import App
 
+from bot.oauth import BOT_SCOPES, REDIRECT_PATH
 from bot.surfaces import Surfaces
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +56,9 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     "team_join": frozenset({"users:read"}),
     # Needs a bot user, no scope.
     "app_home_opened": frozenset(),
+    # Every app receives these without a scope.
+    "app_uninstalled": frozenset(),
+    "tokens_revoked": frozenset(),
 }
 
 # Scopes needed by something other than an event subscription: Web API methods Handoff calls, and
@@ -177,6 +181,15 @@ def test_every_bot_event_has_its_scope() -> None:
     needed = set().union(*(EVENT_SCOPES[event] for event in bot_events), *NON_EVENT_SCOPES.values())
     extra = sorted(set(scopes) - needed)
     assert not extra, f"scopes no event or method needs (least privilege): {extra}"
+
+
+def test_oauth_installs_ask_for_the_manifests_scopes_and_come_back_to_handoff() -> None:
+    manifest = _load_manifest()
+    assert tuple(_bot_scopes(manifest)) == BOT_SCOPES, "bot.oauth.BOT_SCOPES and manifest.yml must agree"
+    assert manifest["oauth_config"].get("scopes", {}).get("user") in (None, []), "Handoff acts as its bot only"
+    redirects: list[str] = manifest["oauth_config"]["redirect_urls"]
+    assert redirects and all(url.startswith("https://") and url.endswith(REDIRECT_PATH) for url in redirects)
+    assert manifest["settings"]["token_rotation_enabled"] is True
 
 
 def test_every_scope_says_why_it_is_needed() -> None:

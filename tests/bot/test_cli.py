@@ -20,7 +20,11 @@ from sqlalchemy import create_engine, func, pool, select
 
 from store.models import InboxEvent, Message
 from tests.fakes.slack_api import FakeSlack
+from tests.oauth import CLIENT_ID, CLIENT_SECRET, KEY
 from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, event_body, signed_headers
+
+# OAuth mode: the app's credentials instead of a bot token.
+OAUTH = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET}
 
 HANDOFF = shutil.which("handoff") or str(Path(sys.executable).with_name("handoff"))
 
@@ -56,6 +60,13 @@ def test_migrate_then_tick_twice_at_the_same_instant(tmp_path: Path, fake_slack:
         (["migrate"], {"HANDOFF_TRAFFIC_RETENTION_DAYS": "lots"}, "HANDOFF_TRAFFIC_RETENTION_DAYS is invalid"),
         (["migrate"], {"DATABASE_URL": "mysql://x"}, "DATABASE_URL is invalid"),
         (["tick"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "run `handoff migrate` first"),
+        # OAuth mode keeps workspace tokens encrypted: no key, no start (unless it is a local trial).
+        (["serve"], {**OAUTH, "SLACK_SIGNING_SECRET": "s"}, "HANDOFF_ENCRYPTION_KEY is not set"),
+        (["tick"], OAUTH, "HANDOFF_ENCRYPTION_KEY is not set"),
+        (["serve"], {**OAUTH, "SLACK_SIGNING_SECRET": "s", "HANDOFF_INSECURE_DEV": "1"}, "run `handoff migrate` first"),
+        (["serve", "--socket-mode"], {**OAUTH, "HANDOFF_ENCRYPTION_KEY": KEY}, "--socket-mode is for one workspace"),
+        (["migrate"], {"HANDOFF_ENCRYPTION_KEY": "short"}, "HANDOFF_ENCRYPTION_KEY is invalid"),
+        (["migrate"], {"HANDOFF_UNINSTALL_GRACE_DAYS": "-1"}, "HANDOFF_UNINSTALL_GRACE_DAYS is invalid"),
     ],
 )
 def test_configuration_mistakes_are_one_line_and_exit_2(
@@ -93,20 +104,13 @@ class Served:
         return self.process.wait(timeout=30)
 
 
-@pytest.fixture
-def served(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Served]:
-    """`handoff serve` as a real process on the test's (already migrated) database."""
+def _start_serving(env: dict[str, str], cwd: Path) -> Served:
+    """`handoff serve` as a real process, once its health check answers."""
     port = _free_port()
-    env = _env(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake_slack.url,
-    )
     process = subprocess.Popen(
         [HANDOFF, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -123,10 +127,50 @@ def served(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator
             served.stop()
             pytest.fail(f"handoff serve did not come up: {process.communicate(timeout=5)[0]}")
         time.sleep(0.05)
-    yield served
+    return served
+
+
+def _stop_serving(served: Served) -> None:
     served.stop()
     if served.process.stdout is not None:
         served.process.stdout.close()
+
+
+@pytest.fixture
+def served(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Iterator[Served]:
+    """`handoff serve` as a real process on the test's (already migrated) database."""
+    env = _env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.url,
+    )
+    served = _start_serving(env, tmp_path)
+    yield served
+    _stop_serving(served)
+
+
+def test_serve_in_oauth_mode_offers_add_to_slack(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> None:
+    env = _env(
+        DATABASE_URL=database_url,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.url,
+        HANDOFF_ENCRYPTION_KEY=KEY,
+        **OAUTH,
+    )
+    served = _start_serving(env, tmp_path)
+    try:
+        page = httpx.get(f"{served.base}/slack/install", timeout=10)
+        redirect = httpx.get(f"{served.base}/slack/oauth_redirect?code=x&state=y", timeout=10)
+    finally:
+        _stop_serving(served)
+    assert page.status_code == 200
+    # The consent screen of the Slack that SLACK_API_URL names, for this app's client id and scopes.
+    authorize = fake_slack.url.removesuffix("/api/") + "/oauth/v2/authorize?"
+    assert f'href="{authorize}' in page.text
+    assert f"client_id={CLIENT_ID}&amp;scope=channels:history," in page.text, page.text
+    assert "slack-app-oauth-state=" in page.headers["set-cookie"]
+    assert redirect.status_code == 400  # a redirect without its browser's cookie installs nothing
 
 
 def _post_message(served: Served, ts: str) -> httpx.Response:

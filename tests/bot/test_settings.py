@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ConfigError, Settings, load_settings
+from tests.oauth import KEY, OLD_KEY
 
 CONTRACT_VARIABLES = [
     "SLACK_BOT_TOKEN",
@@ -21,6 +22,9 @@ CONTRACT_VARIABLES = [
     "HANDOFF_LLM_MODEL",
     "HANDOFF_DECISION_EMOJI",
     "HANDOFF_TRAFFIC_RETENTION_DAYS",
+    "HANDOFF_ENCRYPTION_KEY",
+    "HANDOFF_INSECURE_DEV",
+    "HANDOFF_UNINSTALL_GRACE_DAYS",
 ]
 
 
@@ -38,6 +42,8 @@ def test_defaults_match_the_operator_contract() -> None:
     assert settings.decision_emoji == ("memo",)
     assert settings.handoff_traffic_retention_days == 14
     assert not settings.llm_enabled
+    assert not settings.oauth_enabled and settings.encryption_keys == ()
+    assert settings.handoff_uninstall_grace_days == 30 and not settings.handoff_insecure_dev
 
 
 def test_every_contract_variable_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,6 +60,9 @@ def test_every_contract_variable_is_read_from_the_environment(monkeypatch: pytes
         "HANDOFF_LLM_MODEL": "m",
         "HANDOFF_DECISION_EMOJI": "memo, :pushpin:",
         "HANDOFF_TRAFFIC_RETENTION_DAYS": "30",
+        "HANDOFF_ENCRYPTION_KEY": f" {KEY}, {OLD_KEY} ",
+        "HANDOFF_INSECURE_DEV": "1",
+        "HANDOFF_UNINSTALL_GRACE_DAYS": "7",
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
@@ -65,6 +74,9 @@ def test_every_contract_variable_is_read_from_the_environment(monkeypatch: pytes
     assert settings.decision_emoji == ("memo", "pushpin")
     assert settings.handoff_traffic_retention_days == 30
     assert settings.llm_enabled
+    assert settings.oauth_enabled
+    assert settings.encryption_keys == (KEY, OLD_KEY)
+    assert settings.handoff_insecure_dev and settings.handoff_uninstall_grace_days == 7
 
 
 def test_a_dot_env_file_is_read(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from tests.fakes.slack_oauth import FakeOAuth
+
 JSONDict = dict[str, Any]
 
 __all__ = [
@@ -508,6 +510,17 @@ class FakeSlack(LoopbackFake):
         self._last_ts = _ts_to_micros(ts_start)
         self._ids = itertools.count(1)
 
+        # OAuth v2: the consent screen, oauth.v2.access and token rotation (tests/fakes/slack_oauth.py).
+        self.oauth = FakeOAuth(
+            lock=self._lock,
+            now=self._now,
+            team_of_user=self._home_of,
+            team_name=lambda team_id: self._teams[team_id].name,
+            bot_user_of=lambda team_id: self._teams[team_id].bot_user_id,
+            register_token=lambda token, team_id: self.add_token(team_id, token),
+            revoke_token=self.revoke_token,
+        )
+
         # Socket Mode: app-level tokens and the WebSocket URL apps.connections.open hands out.
         self.app_tokens: set[str] = set()
         self.socket_mode_url: str | None = None
@@ -945,7 +958,17 @@ class FakeSlack(LoopbackFake):
 
     # -- HTTP entry point ---------------------------------------------------------------------
 
+    def _home_of(self, user_id: str) -> tuple[str, str | None] | None:
+        """A user's workspace and its organization, if the user exists."""
+        user = self._users.get(user_id)
+        if user is None:
+            return None
+        return user.team_id, self._teams[user.team_id].enterprise_id
+
     def _handle_http(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/oauth/v2/authorize":
+            status, headers, page = self.oauth.authorize_page(request.method, request.query, request.body)
+            return HttpResponse(status, {"Content-Type": "text/html; charset=utf-8", **headers}, page.encode("utf-8"))
         if request.path.startswith("/upload/v1/"):
             return self._handle_upload(request)
         if request.path.startswith("/response/"):
@@ -969,6 +992,9 @@ class FakeSlack(LoopbackFake):
                     headers["Retry-After"] = str(retry_after)
             elif parse_error is not None:
                 body = {"ok": False, "error": parse_error}
+            elif method == "oauth.v2.access":
+                # Authenticated by the app's client id and secret, not by a token.
+                body = self.oauth.access(params, request.headers.get("authorization", ""))
             elif method not in self._methods:
                 # Slack answers unknown methods with HTTP 200 and ok=false.
                 body = {"ok": False, "error": "unknown_method"}
@@ -1037,6 +1063,8 @@ class FakeSlack(LoopbackFake):
             return {"ok": True, "url": self.socket_mode_url}
         if token in self._revoked:
             return {"ok": False, "error": "token_revoked"}
+        if self.oauth.token_expired(token):
+            return {"ok": False, "error": "token_expired"}
         team_id = self._tokens.get(token)
         if team_id is None:
             return {"ok": False, "error": "invalid_auth"}

@@ -470,3 +470,71 @@ def test_response_url_records_posts(slack: FakeSlack) -> None:
     assert response.status_code == 200
     assert slack.response_url_posts("cmd-1") == [{"text": "logged", "response_type": "ephemeral"}]
     assert slack.response_url_posts("other") == []
+
+
+@pytest.fixture
+def oauth_slack(slack: FakeSlack) -> FakeSlack:
+    slack.oauth.register_app(client_id="9.9", client_secret="shh", redirect_urls=["https://app.example/slack/oauth"])
+    return slack
+
+
+def test_oauth_consent_screen_then_code_for_a_rotating_bot_token(oauth_slack: FakeSlack) -> None:
+    authorize = f"{oauth_slack.url.removesuffix('/api/')}/oauth/v2/authorize?client_id=9.9&scope=chat:write&state=s1"
+    assert httpx.get(authorize).status_code == 401  # nobody signed in
+    oauth_slack.oauth.sign_in("U1")
+    page = httpx.get(authorize)
+    assert page.status_code == 200 and "access the Acme workspace" in page.text and "chat:write" in page.text
+
+    allowed = httpx.post(authorize)
+    assert allowed.status_code == 302
+    location = allowed.headers["location"]
+    assert location.startswith("https://app.example/slack/oauth?code=") and location.endswith("&state=s1")
+    code = location.split("code=")[1].split("&")[0]
+
+    anonymous = WebClient(base_url=oauth_slack.url)
+    assert (
+        _error_of(lambda: anonymous.oauth_v2_access(client_id="9.9", client_secret="no", code=code)).response["error"]
+        == "bad_client_secret"
+    )
+    granted = anonymous.oauth_v2_access(client_id="9.9", client_secret="shh", code=code)
+    assert granted["token_type"] == "bot" and granted["team"] == {"id": "T1", "name": "Acme"}
+    assert granted["authed_user"] == {"id": "U1"} and granted["expires_in"] == 43_200
+    assert granted["access_token"].startswith("xoxe.xoxb-") and granted["refresh_token"].startswith("xoxe-")
+    again = _error_of(lambda: anonymous.oauth_v2_access(client_id="9.9", client_secret="shh", code=code))
+    assert again.response["error"] == "code_already_used"
+    assert WebClient(base_url=oauth_slack.url, token=granted["access_token"]).auth_test()["team_id"] == "T1"
+
+
+def test_oauth_refresh_token_is_redeemed_once_and_tokens_expire() -> None:
+    now = [SUMMER]
+    with FakeSlack(clock=lambda: now[0]) as oauth_slack:
+        oauth_slack.add_team("T1", name="Acme", bot_token="xoxb-t1")
+        oauth_slack.add_user("T1", "U1", name="ann")
+        oauth_slack.oauth.register_app(client_id="9.9", client_secret="shh", redirect_urls=["https://app.example/"])
+        _refresh_once_then_expire(oauth_slack, now)
+
+
+def _refresh_once_then_expire(oauth_slack: FakeSlack, now: list[datetime]) -> None:
+    code = oauth_slack.oauth.approve(client_id="9.9", user_id="U1")
+    anonymous = WebClient(base_url=oauth_slack.url)
+    first = anonymous.oauth_v2_access(client_id="9.9", client_secret="shh", code=code)
+
+    refreshed = anonymous.oauth_v2_access(
+        client_id="9.9", client_secret="shh", grant_type="refresh_token", refresh_token=first["refresh_token"]
+    )
+    replay = _error_of(
+        lambda: anonymous.oauth_v2_access(
+            client_id="9.9", client_secret="shh", grant_type="refresh_token", refresh_token=first["refresh_token"]
+        )
+    )
+
+    assert refreshed["access_token"] != first["access_token"]
+    assert replay.response["error"] == "invalid_refresh_token"
+    now[0] = SUMMER.replace(hour=23, minute=59, second=59)
+    assert WebClient(base_url=oauth_slack.url, token=first["access_token"]).auth_test()["ok"]
+    now[0] = SUMMER.replace(day=2)
+    expired = _error_of(WebClient(base_url=oauth_slack.url, token=first["access_token"]).auth_test)
+    assert expired.response["error"] == "token_expired"
+    assert oauth_slack.oauth.uninstall("T1") == [refreshed["access_token"]]
+    revoked = _error_of(WebClient(base_url=oauth_slack.url, token=refreshed["access_token"]).auth_test)
+    assert revoked.response["error"] == "token_revoked"
