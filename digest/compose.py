@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
-from digest.gather import DecisionEvent, Gathered, Reader
+from digest.gather import ChannelInfo, DecisionEvent, Gathered, Reader
 from digest.links import channel_link, message_link
 from digest.model import CatchUp, ChannelDigest, ChannelSummary, Item, Line
 from digest.summaries import bucket_of, wanted_channels
@@ -64,11 +66,11 @@ def _waiting(reader: Reader, gathered: Gathered, mine: set[str], pings: Sequence
         Item(text=f"<@{ping.sender_id}> sent you: {one_line(ping.text, limit=EXCERPT)}", link=ping.permalink)
         for ping in pings
     ]
-    by_ts = {(channel_id, line.ts): line for channel_id in mine for line in gathered.messages.get(channel_id, ())}
+    by_ts = gathered.traffic.by_ts
     seen: set[tuple[str, str]] = set()
     for mention in gathered.mentions.get(reader.user_id, ()):
         key = (mention.channel_id, mention.ts)
-        line = by_ts.get(key)
+        line = by_ts.get(mention.channel_id, {}).get(mention.ts) if mention.channel_id in mine else None
         # Left the channel since, or the message is gone: nothing to show.
         if line is None or key in seen or not _in_window(reader, line):
             continue
@@ -87,39 +89,39 @@ def _waiting(reader: Reader, gathered: Gathered, mine: set[str], pings: Sequence
 
 def _threads(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]:
     """Threads the reader started or replied in that others replied to during the window."""
-    replies: dict[tuple[str, str], list[Line]] = defaultdict(list)
-    for channel_id in sorted(mine):
-        for line in gathered.messages.get(channel_id, ()):
-            if (
-                line.thread_ts is not None
-                and line.user_id != reader.user_id
-                and not (line.is_bot or line.is_system)
-                and _in_window(reader, line)
-            ):
-                replies[(channel_id, line.thread_ts)].append(line)
-    items = []
-    for (channel_id, parent), lines in replies.items():
-        if reader.user_id not in gathered.thread_people.get((channel_id, parent), ()):
+    traffic = gathered.traffic
+    found: list[tuple[tuple[str, datetime, str], Item]] = []
+    # Only the threads the reader is in (gathered once for everyone), not every message of their channels.
+    for channel_id, parent in traffic.threads_of.get(reader.user_id, ()):
+        if channel_id not in mine:
+            continue
+        lines = [
+            line
+            for line in traffic.replies.get(channel_id, {}).get(parent, ())
+            if line.user_id != reader.user_id and _in_window(reader, line)
+        ]
+        if not lines:
             continue
         people = len({line.user_id for line in lines})
         count = f"{len(lines)} new repl{'y' if len(lines) == 1 else 'ies'}"
         who = f"from {people} people" if people > 1 else f"from <@{lines[-1].user_id}>"
         name = gathered.channels[channel_id].name
-        items.append(
-            Item(
-                text=f"{count} {who} in your thread in #{name}: {one_line(lines[-1].text, limit=EXCERPT)}",
-                link=message_link(gathered.url, gathered.team_id, channel_id, lines[-1].ts, parent),
-            )
+        item = Item(
+            text=f"{count} {who} in your thread in #{name}: {one_line(lines[-1].text, limit=EXCERPT)}",
+            link=message_link(gathered.url, gathered.team_id, channel_id, lines[-1].ts, parent),
         )
-    return items
+        # By channel, then by the thread's first new reply: the order the channel's messages came in.
+        found.append(((channel_id, lines[0].posted_at, lines[0].ts), item))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
 def _decisions(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]:
     """Each decision story of the window once: filed, replaced (old → new, along the chain), retracted, reworded."""
+    positions = sorted(position for channel_id in mine for position in gathered.decisions_in.get(channel_id, ()))
     events = [
         event
-        for event in gathered.decision_events
-        if event.channel_id in mine and reader.window_start <= event.at < reader.window_end
+        for event in (gathered.decision_events[position] for position in positions)
+        if reader.window_start <= event.at < reader.window_end
     ]
     by_id: dict[int, list[DecisionEvent]] = defaultdict(list)
     for event in events:
@@ -169,6 +171,7 @@ def _decisions(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]
     return items
 
 
+@lru_cache(maxsize=4_096)
 def _decision_text(text: str) -> str:
     # Strike-through and bold markers inside the text would break the formatting around it.
     return one_line(text, limit=120).replace("~", "").replace("*", "")
@@ -183,22 +186,29 @@ def _channels(
         summary = summaries.get((channel_id, bucket))
         if summary is None or summary.message_count == 0:
             continue
-        # The reader's own threads and mentions first, then the channel's own ranking.
-        points = sorted(summary.points, key=lambda p: (reader.user_id not in p.mentions, -p.score))
         addressed = sum(1 for point in summary.points if reader.user_id in point.mentions)
         info = gathered.channels[channel_id]
-        digest = ChannelDigest(
-            channel_id=channel_id,
-            name=info.name,
-            message_count=summary.message_count,
-            points=tuple(
-                Item(
-                    text=point.text,
-                    link=message_link(gathered.url, gathered.team_id, channel_id, point.ts) if point.ts else None,
-                )
-                for point in points[:POINTS_PER_CHANNEL]
-            ),
-            link=channel_link(gathered.url, gathered.team_id, channel_id),
-        )
+        # Most readers are named in none of a channel's points: they all get the same digest.
+        addressee = reader.user_id if addressed else None
+        digest = _digest(gathered.url, gathered.team_id, info, summary, addressee)
         ranked.append(((-addressed, -summary.message_count, info.name), digest))
     return [digest for _, digest in sorted(ranked, key=lambda pair: pair[0])]
+
+
+@lru_cache(maxsize=4_096)
+def _digest(
+    url: str | None, team_id: str, info: ChannelInfo, summary: ChannelSummary, addressee: str | None
+) -> ChannelDigest:
+    """A channel's part of a catch-up: the points naming `addressee` first, then the channel's own ranking."""
+    points = sorted(summary.points, key=lambda p: (addressee not in p.mentions, -p.score))
+    channel_id = info.channel_id
+    return ChannelDigest(
+        channel_id=channel_id,
+        name=info.name,
+        message_count=summary.message_count,
+        points=tuple(
+            Item(text=point.text, link=message_link(url, team_id, channel_id, point.ts) if point.ts else None)
+            for point in points[:POINTS_PER_CHANNEL]
+        ),
+        link=channel_link(url, team_id, channel_id),
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from decisions import job_results as results
+from digest.collector import collector_paused
 from digest.compose import PingForCatchUp, compose
-from digest.gather import Reader, gather
+from digest.gather import Reader, Round, gather
+from digest.in_lists import chunks
 from digest.links import home_link
 from digest.planning import CATCHUP_KIND
 from digest.render import render_dm
@@ -75,9 +78,15 @@ class Outcome:
     late: int = 0
 
 
-def deliver_due(deps: Deps, now: datetime, *, limit: int = BATCH) -> Outcome:
-    """Send every catch-up due at `now`."""
+Send = Callable[[Deps, "Due", datetime], bool]
+
+
+def deliver_due(deps: Deps, now: datetime, *, limit: int = BATCH, send: Send | None = None) -> Outcome:
+    """Send every catch-up due at `now` (`send` replaces posting to Slack: the benchmark leaves Slack out)."""
+    post = send or _post
     outcome = Outcome()
+    # Batches of one round share their windows: each workspace's traffic is read once for them all.
+    rounds: dict[str, Round] = {}
     while True:
         with deps.session_factory.begin() as session:
             rows = jobs.claim(
@@ -89,8 +98,8 @@ def deliver_due(deps: Deps, now: datetime, *, limit: int = BATCH) -> Outcome:
                 # Each stale job stood for an instant that is no longer planned: plan afresh.
                 outcome.skipped += len(stale)
         for team_id, dues in _by_team(batch).items():
-            compose_team(deps, team_id, dues, now)
-        sent = [due for due in batch if _post(deps, due, now)]
+            compose_team(deps, team_id, dues, now, reuse=rounds.setdefault(team_id, Round(team_id)))
+        sent = [due for due in batch if post(deps, due, now)]
         if sent:
             with deps.session_factory.begin() as session:
                 outcome.sent += record_sent(session=session, sent=sent, owner=deps.worker_id, now=now)
@@ -171,32 +180,39 @@ def _by_team(batch: list[Due]) -> dict[str, list[Due]]:
     return grouped
 
 
-def compose_team(deps: Deps, team_id: str, dues: list[Due], now: datetime) -> None:
+def compose_team(deps: Deps, team_id: str, dues: list[Due], now: datetime, *, reuse: Round | None = None) -> None:
     """Read, summarize, compose and render one workspace's share of a batch."""
-    rendered = compose_many(deps, team_id, [(due.reader, due.pings, due.late) for due in dues], now)
+    entries = [(due.reader, due.pings, due.late) for due in dues]
+    rendered = compose_many(deps, team_id, entries, now, reuse=reuse)
     for due, (text, blocks, content) in zip(dues, rendered, strict=True):
         due.text, due.blocks, due.content = text, blocks, content
 
 
 def compose_many(
-    deps: Deps, team_id: str, entries: list[tuple[Reader, list[PingForCatchUp], bool]], now: datetime
+    deps: Deps,
+    team_id: str,
+    entries: list[tuple[Reader, list[PingForCatchUp], bool]],
+    now: datetime,
+    *,
+    reuse: Round | None = None,
 ) -> list[tuple[str, list[dict[str, Any]], dict[str, Any]]]:
-    """Each reader's catch-up as (fallback text, blocks, stored JSON), from one gathering for them all."""
+    """Each reader's catch-up as (fallback text, blocks, stored JSON), from one gathering for them all.
+
+    `reuse` carries what earlier batches of the same round read and summarized.
+    """
     _learn_team_url(deps, team_id, now)
     readers = [reader for reader, _, _ in entries]
     with deps.read_session_factory() as session:
-        gathered = gather(session=session, team_id=team_id, readers=readers)
-    # Summaries are made outside any write transaction (a model may take seconds) and saved in a short one.
-    with deps.session_factory.begin() as session:
-        summaries = summaries_for(
-            session=session, readers=readers, gathered=gathered, summarizer=deps.summarizer, now=now
-        )
+        gathered = gather(session=session, team_id=team_id, readers=readers, reuse=reuse)
+    known = reuse.summaries if reuse is not None else {}
+    summaries = summaries_for(deps, readers=readers, gathered=gathered, now=now, known=known)
     home = home_link(team_id, gathered.bot_user_id)
     rendered = []
-    for reader, pings, late in entries:
-        catchup = compose(reader, gathered, summaries, pings=pings, late=late)
-        text, blocks = render_dm(catchup, home_url=home, now=now)
-        rendered.append((text, blocks, to_json(catchup)))
+    with collector_paused():
+        for reader, pings, late in entries:
+            catchup = compose(reader, gathered, summaries, pings=pings, late=late)
+            text, blocks = render_dm(catchup, home_url=home, now=now)
+            rendered.append((text, blocks, to_json(catchup)))
     return rendered
 
 
@@ -261,6 +277,7 @@ def record_sent(*, session: Session, sent: list[Due], owner: str, now: datetime)
         claims.complete_many(session=session, model=Job, row_ids=[due.job_id for due in sent], owner=owner, now=now)
     )
     recorded = 0
+    planned_afresh: dict[str, list[str]] = defaultdict(list)
     for due in sent:
         if due.job_id not in ours:
             logger.warning("catch-up %s was taken over before it was recorded", due.job_id)
@@ -276,6 +293,10 @@ def record_sent(*, session: Session, sent: list[Due], owner: str, now: datetime)
             content=due.content,
             now=now,
         )
-        catchups.set_planned(session=session, team_id=due.team_id, user_id=due.user_id, due_at=None)
+        planned_afresh[due.team_id].append(due.user_id)
+    # Their next catch-ups are planned afresh: one statement per workspace, not one per person.
+    for team_id, user_ids in planned_afresh.items():
+        for chunk in chunks(user_ids):
+            catchups.replan(session=session, team_id=team_id, user_ids=chunk)
     held_pings.settle(session=session, job_ids=sorted(ours), status=held_pings.DELIVERED, now=now)
     return recorded

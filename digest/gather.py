@@ -1,37 +1,25 @@
 """Reading what a batch of catch-ups draws on, in a few queries for the whole batch of one workspace.
 
 Each reader's catch-up is then composed from these plain values (`digest.compose`), so the cost
-of a morning grows with channels and messages, not with the number of readers.
+of a morning grows with channels and messages, not with the number of readers. The channels'
+traffic is shared by the batches of one delivery round (`digest.traffic`); who is in which
+channel, decisions and mentions are read for each batch.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.model import Line
-from store.models import (
-    Channel,
-    ChannelMember,
-    ChannelSettings,
-    Decision,
-    DecisionRevision,
-    Mention,
-    Message,
-    Reaction,
-    Team,
-)
-
-T = TypeVar("T")
-
-# Parameters per IN list: well under SQLite's limit of 32,766 bound variables.
-_CHUNK = 5_000
+from digest.in_lists import chunks
+from digest.model import ChannelSummary, Line
+from digest.traffic import Traffic, read_traffic
+from store.channel_summaries import Bucket
+from store.models import Channel, ChannelMember, ChannelSettings, Decision, DecisionRevision, Mention, Team
 
 
 @dataclass(frozen=True)
@@ -87,27 +75,53 @@ class MentionRow:
 
 
 @dataclass
+class Round:
+    """What one delivery round has read of a workspace, for its later batches: traffic and summaries."""
+
+    team_id: str
+    traffic: Traffic = field(init=False)
+    summaries: dict[tuple[str, Bucket], ChannelSummary] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.traffic = Traffic(team_id=self.team_id)
+
+
+@dataclass
 class Gathered:
     """Everything one workspace's batch of catch-ups draws on."""
 
     team_id: str
+    traffic: Traffic
     url: str | None = None
     bot_user_id: str | None = None
     memberships: dict[str, set[str]] = field(default_factory=dict)
     channels: dict[str, ChannelInfo] = field(default_factory=dict)
-    # Every message in the batch's widest window, per channel, oldest first.
-    messages: dict[str, list[Line]] = field(default_factory=dict)
-    # Who has posted in each thread (parent or reply, any time): (channel, thread ts) → people.
-    thread_people: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # Oldest first; each channel's positions in it, so a reader's share keeps that order.
     decision_events: list[DecisionEvent] = field(default_factory=list)
+    decisions_in: dict[str, list[int]] = field(default_factory=dict)
     # The earlier decisions those events replaced (id → text), for "old → new".
     decision_texts: dict[int, str] = field(default_factory=dict)
     mentions: dict[str, list[MentionRow]] = field(default_factory=dict)
 
+    @property
+    def messages(self) -> dict[str, list[Line]]:
+        """Every message in the batch's widest window (or wider), per channel, oldest first."""
+        return self.traffic.messages
 
-def gather(*, session: Session, team_id: str, readers: Sequence[Reader]) -> Gathered:
-    """Read the workspace's traffic, decisions and mentions for these readers' windows."""
-    found = Gathered(team_id=team_id)
+    def decision_ts(self, channel_id: str) -> frozenset[str]:
+        """The ts of a channel's messages filed as decisions."""
+        events = (self.decision_events[position] for position in self.decisions_in.get(channel_id, ()))
+        return frozenset(event.message_ts for event in events if event.message_ts is not None)
+
+
+def gather(*, session: Session, team_id: str, readers: Sequence[Reader], reuse: Round | None = None) -> Gathered:
+    """Read the workspace's traffic, decisions and mentions for these readers' windows.
+
+    With `reuse`, traffic an earlier batch of the round read is not read again (and what this
+    batch reads is kept there for the next).
+    """
+    traffic = reuse.traffic if reuse is not None else Traffic(team_id=team_id)
+    found = Gathered(team_id=team_id, traffic=traffic)
     if not readers:
         return found
     team = session.get(Team, team_id)
@@ -116,23 +130,24 @@ def gather(*, session: Session, team_id: str, readers: Sequence[Reader]) -> Gath
     user_ids = sorted({reader.user_id for reader in readers})
     start = min(reader.window_start for reader in readers)
     end = max(reader.window_end for reader in readers)
-    for chunk in _chunks(user_ids):
-        for channel_id, user_id in session.execute(
+    connection = session.connection()
+    for chunk in chunks(user_ids):
+        for channel_id, user_id in connection.execute(
             select(ChannelMember.channel_id, ChannelMember.user_id).where(
                 ChannelMember.team_id == team_id, ChannelMember.user_id.in_(chunk)
             )
         ):
-            found.memberships.setdefault(str(user_id), set()).add(str(channel_id))
+            found.memberships.setdefault(user_id, set()).add(channel_id)
     channel_ids = sorted(set().union(*found.memberships.values())) if found.memberships else []
     excluded = set(
-        session.scalars(
+        connection.scalars(
             select(ChannelSettings.channel_id).where(
                 ChannelSettings.team_id == team_id, ChannelSettings.excluded.is_(True)
             )
         )
     )
-    for chunk in _chunks(channel_ids):
-        for channel in session.execute(
+    for chunk in chunks(channel_ids):
+        for channel in connection.execute(
             select(Channel.channel_id, Channel.name, Channel.is_private, Channel.is_im, Channel.is_mpim).where(
                 Channel.team_id == team_id, Channel.channel_id.in_(chunk)
             )
@@ -140,17 +155,17 @@ def gather(*, session: Session, team_id: str, readers: Sequence[Reader]) -> Gath
             # Direct messages are not channels to summarize (and Handoff only sees its own).
             if channel.is_im or channel.is_mpim:
                 continue
-            found.channels[str(channel.channel_id)] = ChannelInfo(
-                channel_id=str(channel.channel_id),
+            found.channels[channel.channel_id] = ChannelInfo(
+                channel_id=channel.channel_id,
                 name=str(channel.name or channel.channel_id),
                 is_private=bool(channel.is_private),
-                excluded=str(channel.channel_id) in excluded,
+                excluded=channel.channel_id in excluded,
             )
     wanted = sorted(found.channels)
-    _read_messages(session, found, wanted, start, end)
+    read_traffic(session=session, traffic=traffic, channel_ids=wanted, start=start, end=end)
     _read_decisions(session, found, wanted, start, end)
-    for chunk in _chunks(user_ids):
-        for row in session.execute(
+    for chunk in chunks(user_ids):
+        for row in connection.execute(
             select(Mention.recipient_id, Mention.channel_id, Mention.ts, Mention.sender_id, Mention.posted_at)
             .where(
                 Mention.team_id == team_id,
@@ -160,93 +175,15 @@ def gather(*, session: Session, team_id: str, readers: Sequence[Reader]) -> Gath
             )
             .order_by(Mention.posted_at)
         ):
-            found.mentions.setdefault(str(row.recipient_id), []).append(
-                MentionRow(str(row.recipient_id), str(row.channel_id), str(row.ts), str(row.sender_id), row.posted_at)
+            found.mentions.setdefault(row.recipient_id, []).append(
+                MentionRow(row.recipient_id, row.channel_id, row.ts, row.sender_id, row.posted_at)
             )
     return found
 
 
-def _read_messages(session: Session, found: Gathered, channel_ids: list[str], start: datetime, end: datetime) -> None:
-    team_id = found.team_id
-    reactions: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(channel_ids):
-        for channel_id, ts, count in session.execute(
-            select(Reaction.channel_id, Reaction.ts, func.count())
-            .where(
-                Reaction.team_id == team_id,
-                Reaction.channel_id.in_(chunk),
-                Reaction.posted_at >= start,
-                Reaction.posted_at < end,
-            )
-            .group_by(Reaction.channel_id, Reaction.ts)
-        ):
-            reactions[(str(channel_id), str(ts))] = int(count)
-    active_threads: set[tuple[str, str]] = set()
-    for chunk in _chunks(channel_ids):
-        rows = session.execute(
-            select(
-                Message.channel_id,
-                Message.ts,
-                Message.thread_ts,
-                Message.user_id,
-                Message.text,
-                Message.posted_at,
-                Message.is_bot,
-                Message.is_system,
-            )
-            .where(
-                Message.team_id == team_id,
-                Message.channel_id.in_(chunk),
-                Message.posted_at >= start,
-                Message.posted_at < end,
-                Message.deleted_at.is_(None),
-            )
-            .order_by(Message.channel_id, Message.posted_at, Message.ts)
-        )
-        for row in rows:
-            channel_id, ts = str(row.channel_id), str(row.ts)
-            # A thread's parent carries thread_ts == ts; only replies point at another message.
-            parent = str(row.thread_ts) if row.thread_ts and row.thread_ts != row.ts else None
-            found.messages.setdefault(channel_id, []).append(
-                Line(
-                    ts=ts,
-                    user_id=row.user_id,
-                    text=str(row.text or ""),
-                    posted_at=row.posted_at,
-                    thread_ts=parent,
-                    reactions=reactions.get((channel_id, ts), 0),
-                    is_bot=bool(row.is_bot),
-                    is_system=bool(row.is_system),
-                )
-            )
-            if parent is not None and not row.is_bot:
-                active_threads.add((channel_id, parent))
-    _read_thread_people(session, found, active_threads)
-
-
-def _read_thread_people(session: Session, found: Gathered, threads: set[tuple[str, str]]) -> None:
-    """Everyone who ever posted in the threads that had replies in the window (parents may be older)."""
-    people: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for chunk in _chunks(sorted(threads)):
-        for row in session.execute(
-            select(Message.channel_id, Message.ts, Message.thread_ts, Message.user_id).where(
-                Message.team_id == found.team_id,
-                or_(
-                    tuple_(Message.channel_id, Message.thread_ts).in_(chunk),
-                    tuple_(Message.channel_id, Message.ts).in_(chunk),
-                ),
-            )
-        ):
-            if row.user_id is None:
-                continue
-            key = (str(row.channel_id), str(row.thread_ts or row.ts))
-            people[key].add(str(row.user_id))
-    found.thread_people = dict(people)
-
-
 def _read_decisions(session: Session, found: Gathered, channel_ids: list[str], start: datetime, end: datetime) -> None:
-    for chunk in _chunks(channel_ids):
-        rows = session.execute(
+    for chunk in chunks(channel_ids):
+        rows = session.connection().execute(
             select(
                 DecisionRevision.decision_id,
                 DecisionRevision.action,
@@ -287,19 +224,10 @@ def _read_decisions(session: Session, found: Gathered, channel_ids: list[str], s
                 )
             )
     replaced = {event.supersedes_id for event in found.decision_events if event.supersedes_id is not None}
-    for ids in _chunks(sorted(replaced)):
-        for decision_id, text in session.execute(
+    for ids in chunks(sorted(replaced)):
+        for decision_id, text in session.connection().execute(
             select(Decision.id, Decision.text).where(Decision.team_id == found.team_id, Decision.id.in_(ids))
         ):
             found.decision_texts[int(decision_id)] = str(text)
-
-
-def _chunks(items: Iterable[T]) -> Iterable[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == _CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    for position, event in enumerate(found.decision_events):
+        found.decisions_in.setdefault(event.channel_id, []).append(position)

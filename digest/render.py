@@ -12,8 +12,11 @@ An entry whose text is shortened ("…") is shown: its link leads to the whole o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import chain, islice
 from typing import Any
 
 from decisions.blocks import escape
@@ -43,6 +46,8 @@ CHANNEL_NAME_CHARS = 80
 # that something was decided.
 GLIMPSE_STEPS = 3
 WORDS_PER_MINUTE = 200
+# Lines remembered by the renderer's caches: a morning's channel points, several times over.
+_LINE_CACHE = 16_384
 
 WAITING_TITLE = "*Waiting on you*"
 DECISIONS_TITLE = "*Decided or changed*"
@@ -121,7 +126,7 @@ def render_home(catchup: CatchUp, *, now: datetime) -> list[Block]:
 def _minutes(layout: _Layout) -> int:
     # What the DM shows, not the whole catch-up: the header promises how long *this* takes, and the
     # rest waits in App Home. Tokens and links count as the words a reader sees.
-    words = sum(word_count(line) for line in layout.lines)
+    words = sum(_words(line) for line in layout.lines)
     if layout.left_out:
         words += word_count(_more_in_home(layout.left_out, home_url=None))
     return max(1, (words + WORDS_PER_MINUTE // 2) // WORDS_PER_MINUTE)
@@ -159,69 +164,63 @@ def _date(instant: datetime) -> str:
 
 def _lay_out(catchup: CatchUp, budget: _Budget) -> _Layout:
     """The sections in order, each cut at its tail to fit `budget`, and the count of entries left out."""
+    # Steps are made only as far as the layout reads them: a busy morning's sections hold far more
+    # entries than a DM shows, and the ones left out are only counted.
     sections = [
-        steps
-        for steps in (
-            _item_steps(WAITING_TITLE, catchup.waiting, budget),
-            _item_steps(DECISIONS_TITLE, catchup.decisions, budget),
-            _channel_steps(catchup.channels, budget),
+        (steps, entries)
+        for steps, entries in (
+            (_item_steps(WAITING_TITLE, catchup.waiting, budget), len(catchup.waiting)),
+            (_item_steps(DECISIONS_TITLE, catchup.decisions, budget), len(catchup.decisions)),
+            (_channel_steps(catchup.channels, budget), sum(max(1, len(c.points)) for c in catchup.channels)),
         )
-        if steps
+        if entries
     ]
-    glimpses = [_cost(_joined(steps[:GLIMPSE_STEPS]), tail=None, first=False) for steps in sections]
+    heads = [list(islice(steps, GLIMPSE_STEPS)) for steps, _ in sections]
+    glimpses = [_cost(_joined(head), tail=None, first=False) for head in heads]
     blocks: list[list[str] | None] = []  # None is a divider; a list holds one section's lines
     chars = used_blocks = shown = 0
-    for index, steps in enumerate(sections):
+    for index, (steps, _) in enumerate(sections):
         reserve_chars = sum(glimpse[0] for glimpse in glimpses[index + 1 :])
         reserve_blocks = sum(glimpse[1] for glimpse in glimpses[index + 1 :])
         tail: int | None = None
-        for step in steps:
-            more_chars, more_blocks, new_tail = _cost(step.lines, tail=tail, first=not blocks)
+        for step in chain(heads[index], steps):
+            more_chars, more_blocks, new_tail, joins = _cost(step.lines, tail=tail, first=not blocks)
             if (
                 chars + more_chars + reserve_chars > budget.chars
                 or used_blocks + more_blocks + reserve_blocks > budget.blocks
             ):
                 break
-            _place(blocks, step.lines, tail=tail)
+            _place(blocks, step.lines, joins, tail=tail)
             chars, used_blocks, tail = chars + more_chars, used_blocks + more_blocks, new_tail
             shown += step.entries
-    total = sum(step.entries for steps in sections for step in steps)
+    total = sum(entries for _, entries in sections)
     rendered = [_section("\n".join(lines)) if lines is not None else {"type": "divider"} for lines in blocks]
     return _Layout(rendered, [line for lines in blocks if lines for line in lines], total - shown)
 
 
-def _joins(lines: tuple[str, ...], *, tail: int | None) -> list[bool]:
-    """For each line, whether it joins the open section block (`tail` characters long) or starts one.
+def _cost(lines: tuple[str, ...], *, tail: int | None, first: bool) -> tuple[int, int, int | None, list[bool]]:
+    """Characters and blocks that adding `lines` takes, the open block's length after, and the joins.
 
-    A `tail` of None means no block is open: the first line starts one.
-    """
-    joins: list[bool] = []
-    for line in lines:
-        join = tail is not None and tail + 1 + len(line) <= SECTION_CHARS
-        tail = tail + 1 + len(line) if join and tail is not None else len(line)
-        joins.append(join)
-    return joins
-
-
-def _cost(lines: tuple[str, ...], *, tail: int | None, first: bool) -> tuple[int, int, int | None]:
-    """Characters and blocks that adding `lines` takes, and the open block's length after.
-
-    A `tail` of None starts a section: a new block, after a divider unless it is the first.
+    A `tail` of None starts a section: a new block, after a divider unless it is the first. For each
+    line, the joins say whether it joins the open section block or starts one.
     """
     chars = 0
     blocks = 1 if tail is None and not first else 0
-    for line, join in zip(lines, _joins(lines, tail=tail), strict=True):
+    joins: list[bool] = []
+    for line in lines:
+        join = tail is not None and tail + 1 + len(line) <= SECTION_CHARS
         chars += len(line) + (1 if join else 0)
         blocks += 0 if join else 1
-        tail = (tail or 0) + 1 + len(line) if join else len(line)
-    return chars, blocks, tail
+        tail = tail + 1 + len(line) if join and tail is not None else len(line)
+        joins.append(join)
+    return chars, blocks, tail, joins
 
 
-def _place(blocks: list[list[str] | None], lines: tuple[str, ...], *, tail: int | None) -> None:
-    """Add `lines` to the laid-out blocks by the same rule `_cost` counts with."""
+def _place(blocks: list[list[str] | None], lines: tuple[str, ...], joins: list[bool], *, tail: int | None) -> None:
+    """Add `lines` to the laid-out blocks as `_cost` counted them."""
     if tail is None and blocks:
         blocks.append(None)
-    for line, join in zip(lines, _joins(lines, tail=tail), strict=True):
+    for line, join in zip(lines, joins, strict=True):
         current = blocks[-1] if blocks else None
         if join and current is not None:
             current.append(line)
@@ -233,41 +232,57 @@ def _joined(steps: list[_Step]) -> tuple[str, ...]:
     return tuple(line for step in steps for line in step.lines)
 
 
-def _item_steps(title: str, items: tuple[Item, ...], budget: _Budget) -> list[_Step]:
-    steps = [_Step((_bullet(item, budget),), 1) for item in items]
-    return _titled(title, steps)
+def _item_steps(title: str, items: tuple[Item, ...], budget: _Budget) -> Iterator[_Step]:
+    return _titled(title, (_Step((_bullet(item, budget),), 1) for item in items))
 
 
-def _channel_steps(channels: tuple[ChannelDigest, ...], budget: _Budget) -> list[_Step]:
-    steps: list[_Step] = []
-    for channel in channels:
-        bullets = [_bullet(point, budget) for point in channel.points]
-        # A heading is shown with its first point or, for a channel without points, alone.
-        steps.append(_Step((_channel_heading(channel), *bullets[:1]), 1))
-        steps.extend(_Step((bullet,), 1) for bullet in bullets[1:])
-    return _titled(CHANNELS_TITLE, steps)
+def _channel_steps(channels: tuple[ChannelDigest, ...], budget: _Budget) -> Iterator[_Step]:
+    def steps() -> Iterator[_Step]:
+        for channel in channels:
+            # A heading is shown with its first point or, for a channel without points, alone.
+            first = (_bullet(channel.points[0], budget),) if channel.points else ()
+            yield _Step((_channel_heading(channel), *first), 1)
+            yield from (_Step((_bullet(point, budget),), 1) for point in channel.points[1:])
+
+    return _titled(CHANNELS_TITLE, steps())
 
 
-def _titled(title: str, steps: list[_Step]) -> list[_Step]:
+def _titled(title: str, steps: Iterator[_Step]) -> Iterator[_Step]:
     """A section's steps with its title joined to the first, so no title stands alone."""
-    if not steps:
-        return []
-    return [_Step((title, *steps[0].lines), steps[0].entries), *steps[1:]]
+    first = next(steps, None)
+    if first is None:
+        return
+    yield _Step((title, *first.lines), first.entries)
+    yield from steps
 
 
 def _bullet(item: Item, budget: _Budget) -> str:
     """One entry on one line: its text, cut to fit, then a link to its source."""
-    source = link(item.link, "open")
+    return _bullet_line(item.text, item.link, budget.entry_chars)
+
+
+# A channel's points and heading are the same lines in every member's catch-up of a morning:
+# these pure functions of plain strings are worked out once for all of them (bounded caches).
+@lru_cache(maxsize=_LINE_CACHE)
+def _bullet_line(text: str, url: str | None, entry_chars: int) -> str:
+    source = link(url, "open")
     suffix = f" · {source}" if source else ""
-    text = cut(collapse_whitespace(item.text), budget.entry_chars) or "_(no text)_"
-    return f"• {text}{suffix}"
+    shown = cut(collapse_whitespace(text), entry_chars) or "_(no text)_"
+    return f"• {shown}{suffix}"
 
 
 def _channel_heading(channel: ChannelDigest) -> str:
-    name = cut(collapse_whitespace(escape(channel.name.lstrip("#"))), CHANNEL_NAME_CHARS) or channel.channel_id
-    count = channel.message_count
-    label = link(channel.link, f"#{name}") or f"#{name}"
+    return _heading_line(channel.channel_id, channel.name, channel.message_count, channel.link)
+
+
+@lru_cache(maxsize=_LINE_CACHE)
+def _heading_line(channel_id: str, channel_name: str, count: int, url: str | None) -> str:
+    name = cut(collapse_whitespace(escape(channel_name.lstrip("#"))), CHANNEL_NAME_CHARS) or channel_id
+    label = link(url, f"#{name}") or f"#{name}"
     return f"*{label}* · {count:,} message{'' if count == 1 else 's'}"
+
+
+_words = lru_cache(maxsize=_LINE_CACHE)(word_count)
 
 
 def _header(text: str) -> Block:

@@ -2,18 +2,20 @@
 
 Readers whose windows fall in the same bucket (start to the hour, end to the quarter hour) share
 one summary, so five people in two channels waking at the same hour cost two summarizer calls.
+Which are wanted and how they are made are plain functions; the cache is read in a read session
+and written in a short transaction after the summarizing, never around it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
+from bot.deps import Deps
 from digest.extractive import is_human
 from digest.gather import Gathered, Reader
-from digest.model import ChannelSummary, ChannelWindow, Summarizer
+from digest.model import ChannelSummary, ChannelWindow, Line, Summarizer
 from store import channel_summaries
 from store.channel_summaries import Bucket
 
@@ -37,45 +39,75 @@ def wanted_channels(reader: Reader, gathered: Gathered) -> list[str]:
     )
 
 
+def wanted_summaries(readers: Sequence[Reader], gathered: Gathered) -> set[tuple[str, Bucket]]:
+    """Every (channel, bucket) summary these readers' catch-ups show."""
+    wanted: set[tuple[str, Bucket]] = set()
+    for reader in readers:
+        bucket = bucket_of(reader)
+        wanted.update((channel_id, bucket) for channel_id in wanted_channels(reader, gathered))
+    return wanted
+
+
 def summaries_for(
+    deps: Deps,
     *,
-    session: Session,
     readers: Sequence[Reader],
     gathered: Gathered,
-    summarizer: Summarizer,
     now: datetime,
+    known: dict[tuple[str, Bucket], ChannelSummary],
 ) -> dict[tuple[str, Bucket], ChannelSummary]:
-    """Every (channel, bucket) summary these readers need: from the cache, else made once and cached."""
-    wanted = {(channel_id, bucket_of(reader)) for reader in readers for channel_id in wanted_channels(reader, gathered)}
-    found = channel_summaries.cached(session=session, team_id=gathered.team_id, wanted=wanted)
-    for channel_id, bucket in sorted(wanted - set(found)):
+    """Every summary these readers need: made earlier in the round (`known`), cached, else made once and cached.
+
+    What is found or made is added to `known`, for the round's later batches.
+    """
+    wanted = wanted_summaries(readers, gathered)
+    found = {key: known[key] for key in wanted if key in known}
+    with deps.read_session_factory() as session:
+        found |= channel_summaries.cached(session=session, team_id=gathered.team_id, wanted=wanted - found.keys())
+    # Made outside any transaction (a model may take seconds, and a writer holds SQLite's lock), saved in a short one.
+    made = make_summaries(wanted=wanted - found.keys(), gathered=gathered, summarizer=deps.summarizer)
+    if made:
+        with deps.session_factory.begin() as session:
+            channel_summaries.save_many(session=session, team_id=gathered.team_id, summaries=made, now=now)
+    found |= made
+    known |= found
+    return found
+
+
+def make_summaries(
+    *, wanted: Iterable[tuple[str, Bucket]], gathered: Gathered, summarizer: Summarizer
+) -> dict[tuple[str, Bucket], ChannelSummary]:
+    """Summarize each (channel, bucket) that had people talking; called outside any transaction (a model is slow)."""
+    made: dict[tuple[str, Bucket], ChannelSummary] = {}
+    for channel_id, bucket in sorted(wanted):
         window = channel_window(gathered, channel_id, bucket)
         if not any(is_human(line) for line in window.messages):
             continue
-        summary = summarizer.summarize(window)
-        channel_summaries.save(session=session, team_id=gathered.team_id, bucket=bucket, summary=summary, now=now)
-        found[(channel_id, bucket)] = summary
-    return found
+        made[(channel_id, bucket)] = summarizer.summarize(window)
+    return made
 
 
 def channel_window(gathered: Gathered, channel_id: str, bucket: Bucket) -> ChannelWindow:
     """A channel's messages within a bucket (the input to one summarizer call)."""
     start, end = bucket
     info = gathered.channels[channel_id]
-    messages = tuple(line for line in gathered.messages.get(channel_id, ()) if start <= line.posted_at < end)
+    lines = gathered.messages.get(channel_id, [])
+    # Oldest first: the bucket is one slice of the channel's list, found by bisection.
+    first = bisect_left(lines, start, key=_posted)
+    last = bisect_left(lines, end, lo=first, key=_posted)
     return ChannelWindow(
         team_id=gathered.team_id,
         channel_id=channel_id,
         channel_name=info.name,
         start=start,
         end=end,
-        messages=messages,
-        decision_ts=frozenset(
-            event.message_ts
-            for event in gathered.decision_events
-            if event.channel_id == channel_id and event.message_ts is not None
-        ),
+        messages=tuple(lines[first:last]),
+        decision_ts=gathered.decision_ts(channel_id),
     )
+
+
+def _posted(line: Line) -> datetime:
+    return line.posted_at
 
 
 def _floor(instant: datetime, step: timedelta) -> datetime:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from digest.model import ChannelSummary, SummaryPoint
 from store.models import ChannelSummaryRow
-from store.upsert import insert_ignore
+from store.upsert import insert_ignore, table_of
 
 Bucket = tuple[datetime, datetime]
 
@@ -58,10 +61,42 @@ def save(*, session: Session, team_id: str, bucket: Bucket, summary: ChannelSumm
     )
 
 
+def save_many(
+    *, session: Session, team_id: str, summaries: Mapping[tuple[str, Bucket], ChannelSummary], now: datetime
+) -> None:
+    """Keep many summaries in one statement (a concurrent replica's copy of the same bucket wins quietly)."""
+    if not summaries:
+        return
+    rows = [
+        {
+            "team_id": team_id,
+            "channel_id": channel_id,
+            "window_start": bucket[0],
+            "window_end": bucket[1],
+            "source": summary.source,
+            "message_count": summary.message_count,
+            "points": [_point(point) for point in summary.points],
+            "created_at": now,
+        }
+        for (channel_id, bucket), summary in sorted(summaries.items(), key=lambda pair: pair[0])
+    ]
+    session.execute(_insert_many(session.get_bind().dialect.name), rows)
+
+
 def prune(*, session: Session, before: datetime) -> int:
     """Forget summaries made before an instant (they only serve the morning they were made for)."""
     result = session.execute(delete(ChannelSummaryRow).where(ChannelSummaryRow.created_at < before))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@cache
+def _insert_many(dialect: str) -> Any:
+    # No RETURNING, unlike `save`: nobody needs to know which rows went in, and without it the
+    # driver sends the rows as one multi-row statement.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table_of(ChannelSummaryRow)).on_conflict_do_nothing(
+        index_elements=["team_id", "channel_id", "window_start", "window_end"]
+    )
 
 
 def _point(point: SummaryPoint) -> dict[str, Any]:

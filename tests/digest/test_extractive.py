@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from digest import extractive
 from digest.extractive import ExtractiveSummarizer
 from digest.model import ChannelSummary, Line
 from tests.digest.windows import msg, ts_at, window
@@ -218,3 +220,33 @@ def test_any_window_gives_capped_single_line_safe_points(lines: list[Line], cap:
         assert "<" not in ALLOWED_TOKEN.sub("", point.text)
         assert ">" not in ALLOWED_TOKEN.sub("", point.text)
         assert re.search(r"&(?!amp;|lt;|gt;)", point.text) is None
+
+
+def test_an_edited_message_is_ranked_and_quoted_by_its_new_text() -> None:
+    summarizer = ExtractiveSummarizer()
+    before = window(msg(0, "U1", "lunch at noon?"), msg(5, "U2", "maybe"))
+    edited = window(msg(0, "U1", "We agreed: going with Postgres"), msg(5, "U2", "maybe"))
+
+    summarizer.summarize(before)
+    summary = summarizer.summarize(edited)
+
+    # The same message (channel and ts) with new text: its features are the new text's, not the cached ones.
+    assert texts(summary)[0] == "<@U1>: We agreed: going with Postgres"
+
+
+def test_the_feature_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extractive, "FEATURE_CACHE_SIZE", 10)
+    summarizer = ExtractiveSummarizer()
+    chatty = window(*(msg(i, f"U{i % 3}", f"note number {i}") for i in range(40)))
+
+    first = summarizer.summarize(chatty)
+
+    assert len(summarizer._features) <= 10
+    assert summarizer.summarize(chatty) == first == ExtractiveSummarizer().summarize(chatty)
+
+
+@given(st.lists(_lines, max_size=30), st.integers(1, 6))
+def test_a_second_summary_of_the_same_window_is_the_same(lines: list[Line], cap: int) -> None:
+    summarizer = ExtractiveSummarizer(max_points=cap)
+
+    assert summarizer.summarize(window(*lines)) == summarizer.summarize(window(*lines))
