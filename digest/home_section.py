@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.block_kit import option
 from digest.prefs import PrefsView
 from digest.render import render_home
 from digest.stored import from_json
@@ -52,12 +53,12 @@ def controls(prefs: PrefsView) -> list[dict[str, Any]]:
     }
     if not prefs.on:
         switch["style"] = "primary"
-    times = [_option("At the start of my hours", "start")] + [_option(_clock(m), str(m)) for m in _TIMES]
+    times = [option("At the start of my hours", "start")] + [option(_clock(m), str(m)) for m in _TIMES]
     chosen_time = str(prefs.at_minute) if prefs.at_minute is not None else "start"
     if chosen_time not in {o["value"] for o in times}:
-        times.append(_option(_clock(prefs.at_minute or 0), chosen_time))
-    cadences = [_option("Every working day", "daily")] + [
-        _option(f"Weekly, on {name.capitalize()}", f"weekly:{day}") for day, name in enumerate(FULL_NAMES)
+        times.append(option(_clock(prefs.at_minute or 0), chosen_time))
+    cadences = [option("Every working day", "daily")] + [
+        option(f"Weekly, on {name.capitalize()}", f"weekly:{day}") for day, name in enumerate(FULL_NAMES)
     ]
     chosen_cadence = "daily" if prefs.weekly_on is None else f"weekly:{prefs.weekly_on}"
     exclude: dict[str, Any] = {
@@ -91,10 +92,6 @@ def controls(prefs: PrefsView) -> list[dict[str, Any]]:
         },
         {"type": "actions", "block_id": "catchup_exclusions", "elements": [exclude]},
     ]
-
-
-def _option(label: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": label}, "value": value}
 
 
 def _clock(minute: int) -> str:

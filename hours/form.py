@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
+from bot.block_kit import input_block, plain
 from hours.command import MAX_TIME_OFF_DAYS
 from hours.days import FULL_NAMES
 from hours.schedule import TimeOff, WorkingHours
@@ -51,7 +52,7 @@ def form_view(*, hours: WorkingHours, zone_override: str | None, metadata: str =
         "action_id": VALUE,
         "max_length": ZONE_LIMIT,
         # Without a zone of their own, the placeholder shows the one that applies now.
-        "placeholder": _plain(f"{hours.tz}, from your Slack profile" if zone_override is None else "Europe/Berlin"),
+        "placeholder": plain(f"{hours.tz}, from your Slack profile" if zone_override is None else "Europe/Berlin"),
     }
     if zone_override is not None:
         zone["initial_value"] = zone_override
@@ -59,9 +60,9 @@ def form_view(*, hours: WorkingHours, zone_override: str | None, metadata: str =
         "type": "modal",
         "callback_id": FORM_CALLBACK,
         "private_metadata": metadata if len(metadata) <= METADATA_LIMIT else "",
-        "title": _plain("Your working hours"),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
+        "title": plain("Your working hours"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
         "blocks": [
             {
                 "type": "context",
@@ -72,14 +73,14 @@ def form_view(*, hours: WorkingHours, zone_override: str | None, metadata: str =
                     }
                 ],
             },
-            _input(START_BLOCK, "Start", _picker("timepicker", initial_time=f"{hours.start:%H:%M}")),
-            _input(
+            input_block(START_BLOCK, "Start", _picker("timepicker", initial_time=f"{hours.start:%H:%M}")),
+            input_block(
                 END_BLOCK,
                 "End",
                 _picker("timepicker", initial_time=f"{hours.end:%H:%M}"),
                 hint="An end before the start means you work overnight, e.g. 22:00 to 06:00.",
             ),
-            _input(
+            input_block(
                 DAYS_BLOCK,
                 "Working days",
                 {
@@ -89,15 +90,17 @@ def form_view(*, hours: WorkingHours, zone_override: str | None, metadata: str =
                     "initial_options": [days[day] for day in sorted(hours.days)],
                 },
             ),
-            _input(ZONE_BLOCK, "Time zone", zone, optional=True, hint="Leave it empty to follow your Slack profile."),
-            _input(
+            input_block(
+                ZONE_BLOCK, "Time zone", zone, optional=True, hint="Leave it empty to follow your Slack profile."
+            ),
+            input_block(
                 OFF_FIRST_BLOCK,
                 "Time off: first day",
                 _picker("datepicker"),
                 optional=True,
                 hint="Pings wait until you're back. Leave the last day empty for one day off.",
             ),
-            _input(OFF_LAST_BLOCK, "Time off: last day", _picker("datepicker"), optional=True),
+            input_block(OFF_LAST_BLOCK, "Time off: last day", _picker("datepicker"), optional=True),
         ],
     }
 
@@ -177,28 +180,9 @@ def _date(raw: object) -> date | None:
         return None
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
 def _day_option(day: int) -> dict[str, Any]:
-    return {"text": _plain(FULL_NAMES[day].capitalize()), "value": str(day)}
+    return {"text": plain(FULL_NAMES[day].capitalize()), "value": str(day)}
 
 
 def _picker(kind: str, **initial: str) -> dict[str, Any]:
     return {"type": kind, "action_id": VALUE, **initial}
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": _plain(label),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = _plain(hint)
-    return block

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from bot.block_kit import input_block, option, plain
 from decisions.emoji import EmojiError, parse_emoji_list
 from hours.days import FULL_NAMES
 from hours.form import FormErrors
@@ -43,14 +44,14 @@ class AdminSettings:
 
 def admin_view(current: AdminSettings) -> dict[str, Any]:
     """The modal, filled in with the workspace's settings."""
-    days = [_option(FULL_NAMES[day].capitalize(), str(day)) for day in range(7)]
-    notices = [_option("On: tell people privately", "on"), _option("Off in every channel", "off")]
+    days = [option(FULL_NAMES[day].capitalize(), str(day)) for day in range(7)]
+    notices = [option("On: tell people privately", "on"), option("Off in every channel", "off")]
     return {
         "type": "modal",
         "callback_id": ADMIN_CALLBACK,
-        "title": _plain("Handoff settings"),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
+        "title": plain("Handoff settings"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
         "blocks": [
             {
                 "type": "context",
@@ -61,19 +62,19 @@ def admin_view(current: AdminSettings) -> dict[str, Any]:
                     }
                 ],
             },
-            _input(
+            input_block(
                 START_BLOCK,
                 "Default hours: start",
                 {"type": "timepicker", "action_id": VALUE, "initial_time": f"{current.start:%H:%M}"},
                 hint="For people who set no hours of their own.",
             ),
-            _input(
+            input_block(
                 END_BLOCK,
                 "Default hours: end",
                 {"type": "timepicker", "action_id": VALUE, "initial_time": f"{current.end:%H:%M}"},
                 hint="An end before the start is an overnight shift, e.g. 22:00 to 06:00.",
             ),
-            _input(
+            input_block(
                 DAYS_BLOCK,
                 "Default working days",
                 {
@@ -83,19 +84,19 @@ def admin_view(current: AdminSettings) -> dict[str, Any]:
                     "initial_options": [days[day] for day in sorted(current.days)],
                 },
             ),
-            _input(
+            input_block(
                 ZONE_BLOCK,
                 "Default time zone",
                 {"type": "plain_text_input", "action_id": VALUE, "initial_value": current.tz, "max_length": ZONE_LIMIT},
                 hint="For people whose Slack profile has none, e.g. Europe/Berlin or UTC.",
             ),
-            _input(
+            input_block(
                 EMOJI_BLOCK,
                 "Decision emoji",
                 {"type": "plain_text_input", "action_id": VALUE, "initial_value": ", ".join(current.emoji)},
                 hint="Reacting with one of these files a decision, e.g. memo, white_check_mark.",
             ),
-            _input(
+            input_block(
                 EXCLUDED_BLOCK,
                 "Channels left out of catch-ups",
                 {
@@ -107,19 +108,19 @@ def admin_view(current: AdminSettings) -> dict[str, Any]:
                 optional=True,
                 hint="Never summarized for anyone and never sent to a language model.",
             ),
-            _input(
+            input_block(
                 URGENT_BLOCK,
                 "Urgent pings a day before Handoff asks",
                 _number(current.urgent_cap, 0, MAX_URGENT_CAP),
                 hint="Per sender. 0 asks before every urgent ping.",
             ),
-            _input(
+            input_block(
                 RETENTION_BLOCK,
                 "Days channel traffic is kept",
                 _number(current.retention_days, MIN_RETENTION_DAYS, MAX_RETENTION_DAYS),
                 hint="Raw messages older than this are deleted; decisions are kept.",
             ),
-            _input(
+            input_block(
                 NOTICES_BLOCK,
                 "Off-hours mention notices",
                 {
@@ -215,26 +216,3 @@ def _number(initial: int, low: int, high: int) -> dict[str, Any]:
         "min_value": str(low),
         "max_value": str(high),
     }
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _plain(text), "value": value}
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": _plain(label),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = _plain(hint)
-    return block
