@@ -122,9 +122,10 @@ def _prepare(session: Session, rows: list[Any], now: datetime) -> tuple[list[Due
         )
         last = catchups.last_window_ends(session=session, team_id=team_id, user_ids=users)
         everyone = catchups.everyone_on(session=session, team_id=team_id)
+        prefs_of = catchups.prefs_of(session=session, team_id=team_id, user_ids=users)
         for row in team_rows:
             user_id = str(row.payload["recipient"])
-            prefs = catchups.get_prefs(session=session, team_id=team_id, user_id=user_id)
+            prefs = prefs_of.get(user_id)
             planned = datetime.fromisoformat(str(row.payload.get("planned") or row.due_at.isoformat()))
             if prefs is None or prefs.next_due_at != planned or not catchups.is_on(prefs, everyone=everyone):
                 stale.append(int(row.id))
@@ -276,24 +277,25 @@ def record_sent(*, session: Session, sent: list[Due], owner: str, now: datetime)
     ours = set(
         claims.complete_many(session=session, model=Job, row_ids=[due.job_id for due in sent], owner=owner, now=now)
     )
-    recorded = 0
+    kept: list[catchups.Sent] = []
     planned_afresh: dict[str, list[str]] = defaultdict(list)
     for due in sent:
         if due.job_id not in ours:
             logger.warning("catch-up %s was taken over before it was recorded", due.job_id)
             continue
-        recorded += catchups.record(
-            session=session,
-            team_id=due.team_id,
-            user_id=due.user_id,
-            local_date=due.local_date,
-            window_start=due.reader.window_start,
-            window_end=due.reader.window_end,
-            late=due.late,
-            content=due.content,
-            now=now,
+        kept.append(
+            catchups.Sent(
+                team_id=due.team_id,
+                user_id=due.user_id,
+                local_date=due.local_date,
+                window_start=due.reader.window_start,
+                window_end=due.reader.window_end,
+                late=due.late,
+                content=due.content,
+            )
         )
         planned_afresh[due.team_id].append(due.user_id)
+    recorded = catchups.record_many(session=session, sent=kept, now=now)
     # Their next catch-ups are planned afresh: one statement per workspace, not one per person.
     for team_id, user_ids in planned_afresh.items():
         for chunk in chunks(user_ids):

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from digest.in_lists import chunks
 from store.models import CatchUpPrefs, CatchUpRecord, Person, WorkspaceSettings
-from store.upsert import insert_ignore, upsert
+from store.upsert import insert_ignore, insert_ignore_many, upsert
 
 DAILY, WEEKLY = "daily", "weekly"
 
@@ -29,6 +30,17 @@ class Plan:
 def get_prefs(*, session: Session, team_id: str, user_id: str) -> CatchUpPrefs | None:
     """A person's catch-up preferences, if they have any row yet."""
     return session.get(CatchUpPrefs, (team_id, user_id))
+
+
+def prefs_of(*, session: Session, team_id: str, user_ids: list[str]) -> dict[str, CatchUpPrefs]:
+    """Several people's preferences at once, by user id (absent: no row yet)."""
+    found: dict[str, CatchUpPrefs] = {}
+    for chunk in chunks(user_ids):
+        rows = session.scalars(
+            select(CatchUpPrefs).where(CatchUpPrefs.team_id == team_id, CatchUpPrefs.user_id.in_(chunk))
+        )
+        found.update((row.user_id, row) for row in rows)
+    return found
 
 
 def is_on(prefs: CatchUpPrefs | None, *, everyone: bool) -> bool:
@@ -160,31 +172,22 @@ def last_window_ends(*, session: Session, team_id: str, user_ids: list[str]) -> 
     return {str(user_id): end for user_id, end in rows if end is not None}
 
 
-def record(
-    *,
-    session: Session,
-    team_id: str,
-    user_id: str,
-    local_date: date,
-    window_start: datetime,
-    window_end: datetime,
-    late: bool,
-    content: dict[str, Any],
-    now: datetime,
-) -> bool:
-    """Keep a sent catch-up; False when that person's catch-up for the local date was already kept."""
-    return insert_ignore(
-        session=session,
-        model=CatchUpRecord,
-        values={
-            "team_id": team_id,
-            "user_id": user_id,
-            "local_date": local_date,
-            "window_start": window_start,
-            "window_end": window_end,
-            "late": late,
-            "content": content,
-            "sent_at": now,
-        },
-        key=["team_id", "user_id", "local_date"],
-    )
+@dataclass(frozen=True)
+class Sent:
+    """A catch-up Slack has, to keep: whose, for which local day, over which window, and what it said."""
+
+    team_id: str
+    user_id: str
+    local_date: date
+    window_start: datetime
+    window_end: datetime
+    late: bool
+    content: dict[str, Any]
+
+
+def record_many(*, session: Session, sent: list[Sent], now: datetime) -> int:
+    """Keep sent catch-ups in one statement; the count kept (a person's day already kept is left as it was)."""
+    if not sent:
+        return 0
+    rows = [{**vars(item), "sent_at": now} for item in sent]
+    return insert_ignore_many(session=session, model=CatchUpRecord, rows=rows, key=["team_id", "user_id", "local_date"])

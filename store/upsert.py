@@ -43,6 +43,14 @@ def insert_ignore(*, session: Session, model: type[Any], values: dict[str, Any],
     return session.execute(statement, values).first() is not None
 
 
+def insert_ignore_many(*, session: Session, model: type[Any], rows: list[dict[str, Any]], key: Sequence[str]) -> int:
+    """Insert rows in one statement, leaving out those whose `key` columns exist; how many went in."""
+    if not rows:
+        return 0
+    statement = _insert_ignore(session.get_bind().dialect.name, table_of(model), tuple(key))
+    return len(session.execute(statement, rows).all())
+
+
 def upsert(
     *,
     session: Session,
