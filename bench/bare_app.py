@@ -18,6 +18,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import create_engine
 
+from bot.request_gate import RequestGate
 from bot.server import SlackASGI
 
 SIGNING_SECRET = "bench-signing-secret"
@@ -58,7 +59,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     app = bare_app(api_url)
     engine = create_engine("sqlite://")
-    uvicorn.run(SlackASGI(app=app, engine=engine), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # Events only: the gate checks signatures and shapes, and never needs the database for them.
+    gate = RequestGate(signing_secret=SIGNING_SECRET, engine=engine)
+    uvicorn.run(
+        SlackASGI(app=app, engine=engine, gate=gate), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from slack_bolt.oauth import OAuthFlow
 from sqlalchemy import Engine
 
 from bot.db import ping
+from bot.request_gate import Refusal, RequestGate
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +42,14 @@ class SlackASGI:
         *,
         app: App,
         engine: Engine,
+        gate: RequestGate,
         threads: int = 16,
         on_startup: Callable[[], None] | None = None,
         on_shutdown: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
+        self.gate = gate
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="handoff-http")
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
@@ -77,15 +80,19 @@ class SlackASGI:
         if body is None:
             await _respond(send, 413, b"Request body too large")
             return
-        request = BoltRequest(
-            body=body.decode("utf-8", errors="replace"),
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers=_headers(scope),
-        )
+        query = scope.get("query_string", b"").decode("latin-1")
         response: BoltResponse = await asyncio.get_running_loop().run_in_executor(
-            self.executor, self.app.dispatch, request
+            self.executor, self._dispatch, body, query, _headers(scope)
         )
         await _send_bolt(send, response)
+
+    def _dispatch(self, body: bytes, query: str, headers: dict[str, str | Sequence[str]]) -> BoltResponse:
+        """The gate first (signature, shape, replay), then Bolt; on a worker thread."""
+        verdict = self.gate.check(body, headers)
+        if isinstance(verdict, Refusal):
+            logger.info("refused a request (%s): %s", verdict.status, verdict.reason)
+            return BoltResponse(status=verdict.status, body=verdict.reason)
+        return self.app.dispatch(BoltRequest(body=verdict.body, query=query, headers=headers))
 
     async def _install(self, scope: Scope, send: Send, flow: OAuthFlow) -> None:
         """OAuth mode: the Add to Slack page and the redirect back from Slack."""

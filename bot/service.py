@@ -9,6 +9,7 @@ from bot.app import create_app
 from bot.clock import FixedClock
 from bot.event_worker import EventWorker
 from bot.migrate import pending_revision
+from bot.request_gate import gate_for
 from bot.runtime import build_deps
 from bot.scheduler import build_scheduler
 from bot.settings import ConfigError, Settings
@@ -80,7 +81,7 @@ def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_ti
 
     from bot.server import SlackASGI
 
-    asgi = SlackASGI(app=handoff.bolt, engine=deps.engine, on_startup=start, on_shutdown=stop)
+    asgi = SlackASGI(app=handoff.bolt, engine=deps.engine, gate=gate_for(deps), on_startup=start, on_shutdown=stop)
     logger.info("Handoff listening on http://%s:%d/slack/events (worker %s)", host, port, deps.worker_id)
     if handoff.bolt.oauth_flow is not None:
         logger.info("OAuth mode: workspaces install Handoff at http://%s:%d/slack/install", host, port)

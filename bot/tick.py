@@ -24,7 +24,16 @@ from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from installs import rotation, uninstall
 from pings import delivery
-from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic, workspace_settings
+from store import (
+    channel_summaries,
+    claims,
+    inbox,
+    jobs,
+    oauth_states,
+    signed_requests,
+    traffic,
+    workspace_settings,
+)
 from store.models import Job, WorkerBeat
 
 logger = logging.getLogger(__name__)
@@ -33,6 +42,7 @@ RETENTION_KIND = "retention"
 # Retention covers every workspace at once; its job rows use this in place of a team id.
 ALL_TEAMS = "*"
 JOB_LEASE = timedelta(minutes=10)
+SIGNATURE_MEMORY = timedelta(minutes=10)
 
 
 @dataclass
@@ -69,6 +79,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         deliver_pings,
         run_retention,
         prune_oauth_states,
+        prune_signed_requests,
         purge_uninstalled,
     ]
     for task in tasks:
@@ -165,6 +176,13 @@ def prune_oauth_states(deps: Deps, now: datetime, report: TickReport) -> None:
         return
     with deps.session_factory.begin() as session:
         report.add("oauth_states_pruned", oauth_states.prune_expired(session=session, now=now))
+
+
+def prune_signed_requests(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Forget request signatures past Slack's five minutes (with room for clock skew): no replay can pass them."""
+    before = int((now - SIGNATURE_MEMORY).timestamp())
+    with deps.session_factory.begin() as session:
+        report.add("signatures_forgotten", signed_requests.prune(session=session, before_ts=before))
 
 
 def purge_uninstalled(deps: Deps, now: datetime, report: TickReport) -> None:

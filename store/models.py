@@ -251,6 +251,22 @@ class WorkerBeat(Base):
     last_report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class SignedRequest(Base):
+    """A signature Slack put on a command or an interaction, kept for as long as it is valid.
+
+    Slack signs each request afresh, so a second request with the same signature is a replay
+    (someone resending a captured request within Slack's five minutes); it is refused.
+    """
+
+    __tablename__ = "signed_requests"
+
+    signature: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # Slack's X-Slack-Request-Timestamp (seconds): the tick forgets signatures once they are stale.
+    request_ts: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_signed_requests_request_ts", "request_ts"),)
+
+
 class Decision(Base):
     """A decision filed from a message (reaction, shortcut) or from `/decision`."""
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.request_gate import gate_for
 from bot.runtime import build_deps
 from bot.server import SlackASGI
 from tests.db import MigratedTemplate, postgres_admin_url, postgres_template, sqlite_template
@@ -103,7 +104,7 @@ def handoff(deps: Deps) -> Iterator[HandoffApp]:
 @pytest.fixture
 def live(handoff: HandoffApp, deps: Deps) -> Iterator[LiveServer]:
     """The real app over real HTTP."""
-    server = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=deps.engine))
+    server = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=deps.engine, gate=gate_for(deps)))
     yield server
     server.stop()
 

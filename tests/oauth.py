@@ -16,6 +16,7 @@ import httpx
 from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.request_gate import gate_for
 from bot.runtime import build_deps
 from bot.server import SlackASGI
 from tests.fakes.slack_api import FakeSlack
@@ -82,7 +83,7 @@ def oauth_world(
     settings = make_settings(database_url=database_url, slack_api_url=fake.url, **{**OAUTH_SETTINGS, **overrides})
     deps = build_deps(settings, clock=clock, worker_id=worker_id)
     handoff = create_app(deps)
-    live = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=deps.engine))
+    live = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=deps.engine, gate=gate_for(deps)))
     fake.oauth.register_app(
         client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_urls=[f"{live.base_url}/slack/oauth_redirect"]
     )

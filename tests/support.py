@@ -44,6 +44,11 @@ def make_settings(*, database_url: str, slack_api_url: str, **overrides: Any) ->
     return Settings(_env_file=None, **values)
 
 
+def trigger_id() -> str:
+    """A fresh trigger id: Slack gives each command and interaction its own, so no two requests are alike."""
+    return f"{uuid.uuid4().int % 10**12}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex[:16]}"
+
+
 def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
     """Slack's v0 signature headers for `body`; the timestamp is now unless given (Bolt checks ±5 min)."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
@@ -108,7 +113,7 @@ def command_form(
             "text": text,
             "api_app_id": "A0001",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger_id(),
         }
     )
 
@@ -147,7 +152,7 @@ class LiveServer:
             "user": {"id": user, "team_id": TEAM_ID},
             "api_app_id": "A0001",
             "token": "legacy",
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger_id(),
             "channel": {"id": "C1"},
             "container": {"type": "message", "channel_id": "C1"},
             "response_url": fake.response_url(response_key or user),

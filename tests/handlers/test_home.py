@@ -15,7 +15,7 @@ from store.decisions import NewDecision
 from tests.blockkit import assert_valid_view
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, event_body, seed_channel, seed_general_and_leads
+from tests.support import TEAM_ID, LiveServer, event_body, seed_channel, seed_general_and_leads, trigger_id
 
 
 def test_opening_the_home_tab_publishes_the_home_view(live: LiveServer, fake_slack: FakeSlack) -> None:
@@ -119,7 +119,7 @@ def _pick(live: LiveServer, fake: FakeSlack, user: str, view: dict[str, Any], ac
         "user": {"id": user, "team_id": TEAM_ID},
         "api_app_id": "A0001",
         "token": "legacy",
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id(),
         "container": {"type": "view", "view_id": "VHOME"},
         "view": {"id": "VHOME", "type": "home", "private_metadata": view.get("private_metadata", "")},
         "actions": [{"block_id": "home_filters", "action_ts": "1", **action}],

@@ -29,7 +29,7 @@ from store.models import ChannelSettings, Message
 from store.traffic import IncomingMessage
 from tests.blockkit import assert_valid_view, submitted_state
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, command_form
+from tests.support import TEAM_ID, LiveServer, command_form, trigger_id
 
 ADMIN, MEMBER = "U1", "U2"
 
@@ -59,7 +59,7 @@ def _submit(live: LiveServer, user: str, modal: dict[str, Any], changes: dict[st
         "user": {"id": user, "team_id": TEAM_ID},
         "api_app_id": "A0001",
         "token": "legacy",
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id(),
         "view": {
             "id": "VADMIN",
             "type": "modal",

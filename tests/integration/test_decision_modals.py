@@ -24,7 +24,7 @@ from store.people import Profile
 from store.slack_time import datetime_to_ts
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, command_form, event_body
+from tests.support import TEAM_ID, LiveServer, command_form, event_body, trigger_id
 
 TS = datetime_to_ts(START - timedelta(minutes=30))
 
@@ -37,7 +37,8 @@ def _world(fake: FakeSlack) -> None:
 
 
 def _interact(live: LiveServer, payload: dict[str, Any]) -> Any:
-    base = {"team": {"id": TEAM_ID, "domain": "acme"}, "api_app_id": "A0001", "token": "legacy", "trigger_id": "9.9.9"}
+    base = {"team": {"id": TEAM_ID, "domain": "acme"}, "api_app_id": "A0001", "token": "legacy"}
+    base["trigger_id"] = trigger_id()
     response = live.post_form(urllib.parse.urlencode({"payload": json.dumps({**base, **payload})}))
     assert response.status_code == 200
     live.settle()
@@ -153,10 +154,11 @@ def test_the_modal_says_what_to_fix_and_files_nothing(
 
 def test_slash_decision_alone_opens_the_modal_for_this_channel(live: LiveServer, fake_slack: FakeSlack) -> None:
     _world(fake_slack)
-    assert live.post_form(command_form("/decision", "", user_id="U2", channel_id="C1")).status_code == 200
+    form = command_form("/decision", "", user_id="U2", channel_id="C1")
+    assert live.post_form(form).status_code == 200
     live.settle()
     (opened,) = fake_slack.calls_to("views.open")
-    assert opened.params["trigger_id"] == "1.2.3"
+    assert opened.params["trigger_id"] == urllib.parse.parse_qs(form)["trigger_id"][0]
     assert json.loads(opened.params["view"]["private_metadata"])["channel_id"] == "C1"
 
 

@@ -22,7 +22,7 @@ from store.models import HeldPing, TimeOffRow, WorkingHoursRow
 from tests.blockkit import assert_valid_view, submitted_state
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import TEAM_ID, LiveServer, command_form, event_body
+from tests.support import TEAM_ID, LiveServer, command_form, event_body, trigger_id
 
 # START is Monday 2026-03-02 08:00 UTC: midnight in Los Angeles, where Dana lives.
 LA_NINE = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
@@ -101,7 +101,7 @@ def _interact(live: LiveServer, user: str, payload: dict[str, Any]) -> Any:
         "user": {"id": user, "team_id": TEAM_ID},
         "api_app_id": "A0001",
         "token": "legacy",
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id(),
     }
     response = live.post_form(urllib.parse.urlencode({"payload": json.dumps({**base, **payload})}))
     assert response.status_code == 200

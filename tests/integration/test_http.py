@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import HandoffApp
 from bot.db import build_engine
 from bot.deps import Deps
+from bot.request_gate import gate_for
 from bot.server import MAX_BODY_BYTES, SlackASGI
 from store.models import InboxEvent
 from tests.support import LiveServer, event_body, signed_headers, start_live_server
@@ -33,7 +34,7 @@ def test_health_is_ok_when_the_database_answers(live: LiveServer) -> None:
 @pytest.fixture
 def live_without_database(handoff: HandoffApp, deps: Deps) -> Iterator[LiveServer]:
     unreachable = build_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
-    server = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=unreachable))
+    server = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=unreachable, gate=gate_for(deps)))
     yield server
     server.stop()
     unreachable.dispose()

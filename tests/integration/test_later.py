@@ -24,7 +24,7 @@ from store.slack_time import datetime_to_ts
 from tests.bot.test_cli import HANDOFF
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
-from tests.support import BOT_TOKEN, TEAM_ID, LiveServer, command_form, event_body
+from tests.support import BOT_TOKEN, TEAM_ID, LiveServer, command_form, event_body, trigger_id
 
 # START is Monday 2026-03-02 08:00 UTC: 09:00 in Berlin (working), midnight in Los Angeles (asleep).
 LA_MORNING = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
@@ -261,7 +261,8 @@ def test_hours_show_set_and_errors_and_held_pings_follow_a_change(
 
 
 def _interact(live: LiveServer, payload: dict[str, Any]) -> None:
-    base = {"team": {"id": TEAM_ID, "domain": "acme"}, "api_app_id": "A0001", "token": "legacy", "trigger_id": "9.9.9"}
+    base = {"team": {"id": TEAM_ID, "domain": "acme"}, "api_app_id": "A0001", "token": "legacy"}
+    base["trigger_id"] = trigger_id()
     response = live.post_form(urllib.parse.urlencode({"payload": json.dumps({**base, **payload})}))
     assert response.status_code == 200
     live.settle()

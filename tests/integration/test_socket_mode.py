@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, func, pool, select
 from store.models import InboxEvent, Message
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
-from tests.support import BOT_TOKEN, TEAM_ID, event_body
+from tests.support import BOT_TOKEN, TEAM_ID, event_body, trigger_id
 
 HANDOFF = str(Path(sys.executable).with_name("handoff"))
 APP_TOKEN = "xapp-1-test"
@@ -81,7 +81,7 @@ def test_a_slash_command_over_socket_mode_is_answered_in_the_ack(socket_mode: Fa
         "text": "help",
         "api_app_id": "A0001",
         "response_url": "http://127.0.0.1:9/response",
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id(),
     }
     socket_mode.send(
         {"envelope_id": "env-2", "type": "slash_commands", "accepts_response_payload": True, "payload": command}
