@@ -187,14 +187,24 @@ def reactions_on(*, session: Session, team_id: str, channel_id: str, ts: str) ->
 
 
 def prune(
-    *, session: Session, before: datetime, team_id: str | None = None, except_teams: Collection[str] = ()
+    *,
+    session: Session,
+    before: datetime,
+    team_id: str | None = None,
+    except_teams: Collection[str] = (),
+    channel_id: str | None = None,
 ) -> dict[str, int]:
-    """Delete traffic posted before `before` (of one workspace, or of all but `except_teams`); counts per table."""
+    """Delete traffic posted before `before` (of one workspace or one of its channels, or of all but `except_teams`).
+
+    Returns counts per table.
+    """
     counts: dict[str, int] = {}
     for name, model in (("messages", Message), ("revisions", MessageRevision), ("reactions", Reaction)):
         statement = delete(model).where(model.posted_at < before)
         if team_id is not None:
             statement = statement.where(model.team_id == team_id)
+            if channel_id is not None:
+                statement = statement.where(model.channel_id == channel_id)
         elif except_teams:
             statement = statement.where(model.team_id.not_in(sorted(except_teams)))
         result = session.execute(statement)
