@@ -88,8 +88,7 @@ def import_channel(
             rules=rules,
             summary=summary,
         )
-    pruned = traffic.prune(session=session, before=rules.keep_after, team_id=rules.team_id, channel_id=channel_id)
-    summary.not_kept += pruned["messages"]
+    traffic.prune(session=session, before=rules.keep_after, team_id=rules.team_id, channel_id=channel_id)
 
 
 def _save_channel(*, session: Session, channel: ExportChannel, rules: ImportRules, summary: Summary) -> None:
@@ -163,10 +162,11 @@ def _store(
                 now=reading.edited_at,
                 post_new=False,
             )
-    _count(summary, reading, new=new)
+    kept = reading.posted_at >= rules.keep_after
+    _count(summary, reading, new=new, kept=kept)
     for name, users in reading.reactions:
         for user_id in users:
-            summary.reactions_new += traffic.add_reaction(
+            added = traffic.add_reaction(
                 session=session,
                 team_id=rules.team_id,
                 channel_id=message.channel_id,
@@ -176,6 +176,7 @@ def _store(
                 # When the reaction came is not in the export; it came after the message.
                 now=reading.posted_at,
             )
+            summary.reactions_new += added and kept
     if not reading.reactions:
         return None
     shared = channel.info.is_ext_shared
@@ -187,9 +188,13 @@ def _store(
     )
 
 
-def _count(summary: Summary, reading: Reading, *, new: bool) -> None:
+def _count(summary: Summary, reading: Reading, *, new: bool, kept: bool) -> None:
     message = reading.message
     assert message is not None
+    if not kept:
+        # Stored for the decisions' threads, then pruned with the rest of the channel's old traffic.
+        summary.not_kept += 1
+        return
     if not new:
         summary.messages_known += 1
         return
