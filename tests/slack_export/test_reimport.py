@@ -57,12 +57,12 @@ def test_a_later_overlapping_export_adds_only_what_is_new(
 ) -> None:
     run_import(acme().zip(tmp_path / "first.zip"))
     later = acme()
-    later.users = [*later.users, {"id": "U5", "team_id": TEAM_ID, "name": "dee", "tz": "Australia/Sydney"}]  # type: ignore[list-item]
+    later.users = [*later.users, {"id": "U5", "team_id": TEAM_ID, "name": "dee", "tz": "Australia/Sydney"}]
     day3 = "2026-02-28"
     new_ts = ts_at(day3, 9)
     # The edited message was edited once more; a new day brings a new decision; Dee joined #eng.
     general = later.days["general"]
-    day1 = list(general["2026-02-26"])  # type: ignore[arg-type]
+    day1 = list(general["2026-02-26"])
     day1[-1] = message(
         EDITED,
         "U1",
@@ -165,8 +165,8 @@ def test_in_a_shared_channel_only_members_of_the_workspace_file_decisions(
     tmp_path: Path, run_import: Importer, factory: sessionmaker[Session]
 ) -> None:
     export = acme()
-    export.users = [*export.users, {"id": "W9", "team_id": "TOTHER", "name": "eve", "tz": "UTC"}]  # type: ignore[list-item]
-    export.channels = [*export.channels, channel("C7", "with-partner", ["U1", "W9"], is_ext_shared=True)]  # type: ignore[list-item]
+    export.users = [*export.users, {"id": "W9", "team_id": "TOTHER", "name": "eve", "tz": "UTC"}]
+    export.channels = [*export.channels, channel("C7", "with-partner", ["U1", "W9"], is_ext_shared=True)]
     outside, both = ts_at(DAY2, 10), ts_at(DAY2, 11)
     export.days["with-partner"] = {
         DAY2: [
