@@ -10,44 +10,26 @@ started by a reaction made before Handoff came, and nobody is told about mention
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from decisions import capture
-from decisions.emoji import is_one_of
 from digest.links import message_link
 from slack_export.archive import Export
 from slack_export.directory import ExportChannel
 from slack_export.json_files import elements
 from slack_export.layout import DayFile
-from slack_export.messages import Reading, decision_logger, read_message
+from slack_export.messages import read_message
 from slack_export.progress import ProgressReport
+from slack_export.rules import ImportRules
 from slack_export.summary import Summary
+from slack_export.traffic_writer import TrafficWriter
 from store import channels, traffic
 from store import decisions as decision_store
 
 # Progress is reported every so many messages, so a huge day file still moves the bar.
 PROGRESS_STEP = 1000
-
-
-@dataclass(frozen=True)
-class ImportRules:
-    """What every channel of one import shares."""
-
-    team_id: str
-    # The workspace's decision emoji (its own choice, else HANDOFF_DECISION_EMOJI).
-    decision_emoji: tuple[str, ...]
-    # People of the workspace itself; in a channel shared with another organization only they file decisions.
-    members: frozenset[str]
-    # "https://acme.slack.com/" when Handoff knows it; else permalinks wait until it does.
-    team_url: str | None
-    # Traffic posted before this is not kept (the workspace's retention, counted from now).
-    keep_after: datetime
-    now: datetime
-    # Day files that are not valid JSON: left out.
-    unreadable: frozenset[str] = frozenset()
 
 
 def import_channel(
@@ -63,6 +45,7 @@ def import_channel(
     """Store a channel, its members, its days of traffic and its decisions."""
     _save_channel(session=session, channel=channel, rules=rules, summary=summary)
     channel_id = channel.info.channel_id
+    writer = TrafficWriter(session=session, rules=rules, summary=summary, shared=channel.info.is_ext_shared)
     candidates: list[tuple[str, datetime, str]] = []
     pending = 0
     for day in days:
@@ -70,13 +53,14 @@ def import_channel(
             continue
         for raw in elements(export, day.name):
             reading = read_message(rules.team_id, channel_id, raw)
-            logger = _store(session=session, reading=reading, channel=channel, rules=rules, summary=summary)
+            logger = writer.add(reading)
             if logger is not None and reading.message is not None and reading.posted_at is not None:
                 candidates.append((reading.message.ts, reading.posted_at, logger))
             pending += 1
             if pending == PROGRESS_STEP:
                 progress.advance(pending)
                 pending = 0
+    writer.flush()
     progress.advance(pending)
     for ts, posted_at, logger in candidates:
         _file_decision(
@@ -118,91 +102,6 @@ def _save_channel(*, session: Session, channel: ExportChannel, rules: ImportRule
         now=rules.now,
         synced=False,
     )
-
-
-def _store(
-    *, session: Session, reading: Reading, channel: ExportChannel, rules: ImportRules, summary: Summary
-) -> str | None:
-    """Store one entry of a day file; returns who filed a decision on it, if anyone did."""
-    message = reading.message
-    if reading.skipped is not None or message is None or reading.posted_at is None:
-        summary.skipped[reading.skipped or "unreadable entries"] += 1
-        return None
-    if reading.tombstone:
-        summary.tombstones += 1
-        traffic.record_deletion(
-            session=session, team_id=rules.team_id, channel_id=message.channel_id, ts=message.ts, now=rules.now
-        )
-        capture.source_deleted(
-            session=session,
-            team_id=rules.team_id,
-            channel_id=message.channel_id,
-            ts=message.ts,
-            now=rules.now,
-            post_new=False,
-        )
-        return None
-    if reading.edited_at is None:
-        new = traffic.record_message(session=session, message=message, now=rules.now)
-    else:
-        before = traffic.get_message(
-            session=session, team_id=rules.team_id, channel_id=message.channel_id, ts=message.ts
-        )
-        old_text = before.text if before is not None else None
-        row = traffic.record_edit(session=session, message=message, edited_at=reading.edited_at, now=rules.now)
-        new = before is None
-        if not new and row.text != old_text:
-            # An edit this store had not seen (a later export): the decision follows, as it would live.
-            capture.source_edited(
-                session=session,
-                team_id=rules.team_id,
-                channel_id=message.channel_id,
-                ts=message.ts,
-                text=row.text,
-                now=reading.edited_at,
-                post_new=False,
-            )
-    kept = reading.posted_at >= rules.keep_after
-    _count(summary, reading, new=new, kept=kept)
-    for name, users in reading.reactions:
-        for user_id in users:
-            added = traffic.add_reaction(
-                session=session,
-                team_id=rules.team_id,
-                channel_id=message.channel_id,
-                ts=message.ts,
-                name=name,
-                user_id=user_id,
-                # When the reaction came is not in the export; it came after the message.
-                now=reading.posted_at,
-            )
-            summary.reactions_new += added and kept
-    if not reading.reactions:
-        return None
-    shared = channel.info.is_ext_shared
-    return decision_logger(
-        reading.reactions,
-        is_decision_emoji=lambda name: is_one_of(rules.decision_emoji, name),
-        # In a shared channel, someone of another organization cannot file one (as live).
-        may_log=lambda user_id: not shared or user_id in rules.members,
-    )
-
-
-def _count(summary: Summary, reading: Reading, *, new: bool, kept: bool) -> None:
-    message = reading.message
-    assert message is not None
-    if not kept:
-        # Stored for the decisions' threads, then pruned with the rest of the channel's old traffic.
-        summary.not_kept += 1
-        return
-    if not new:
-        summary.messages_known += 1
-        return
-    summary.messages_new += 1
-    summary.replies += message.thread_ts is not None and message.thread_ts != message.ts
-    summary.edited += reading.edited_at is not None
-    summary.from_bots += message.is_bot
-    summary.notices += message.is_system
 
 
 def _file_decision(

@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from decisions.emoji import decision_emoji_for
 from slack_export.archive import ArchiveError, Export, opened
-from slack_export.channel_import import ImportRules, import_channel
+from slack_export.channel_import import import_channel
 from slack_export.check import check_days
 from slack_export.directory import Directory, read_directory
 from slack_export.json_files import MalformedFile
 from slack_export.layout import DayFile, lay_out
 from slack_export.progress import ProgressReport
+from slack_export.rules import ImportRules
 from slack_export.summary import DIRECT, Summary
 from store import people, teams, workspace_settings
 from store.models import Team

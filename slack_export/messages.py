@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,8 @@ from store.slack_time import ts_to_datetime
 from store.traffic import IncomingMessage
 
 MAX_ID = 32
+# A thread's ts as Slack writes it; anything else leaves the message out of any thread.
+THREAD_TS = re.compile(r"\d{1,11}\.\d{1,6}")
 MAX_SUBTYPE = 64
 MAX_EMOJI_NAME = 100
 
@@ -90,7 +93,7 @@ def _incoming(team_id: str, channel_id: str, raw: dict[str, Any]) -> IncomingMes
         **raw,
         "ts": str(raw["ts"]),
         "text": raw.get("text") if isinstance(raw.get("text"), str) else "",
-        "thread_ts": str(thread_ts) if _instant(thread_ts) is not None and len(str(thread_ts)) <= MAX_ID else None,
+        "thread_ts": thread_ts if isinstance(thread_ts, str) and THREAD_TS.fullmatch(thread_ts) else None,
     }
     return incoming_message(team_id, channel_id, clean)
 

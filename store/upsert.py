@@ -29,6 +29,12 @@ def _insert_ignore(dialect: str, table: Table, key: tuple[str, ...]) -> Any:
 
 
 @cache
+def _insert_ignore_returning(dialect: str, table: Table, key: tuple[str, ...], returning: tuple[str, ...]) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(key)).returning(*(table.c[n] for n in returning))
+
+
+@cache
 def _upsert(dialect: str, table: Table, key: tuple[str, ...], update: tuple[str, ...]) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(table)
@@ -41,6 +47,19 @@ def insert_ignore(*, session: Session, model: type[Any], values: dict[str, Any],
     """Insert a row unless one with the same `key` columns exists; True when inserted."""
     statement = _insert_ignore(session.get_bind().dialect.name, table_of(model), tuple(key))
     return session.execute(statement, values).first() is not None
+
+
+def insert_ignore_many(
+    *, session: Session, model: type[Any], rows: Sequence[dict[str, Any]], key: Sequence[str], returning: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """Insert many rows in few statements, skipping those whose `key` exists; the `returning` columns of those inserted.
+
+    SQLAlchemy sends them as multi-row INSERTs ("insertmanyvalues") on both dialects.
+    """
+    if not rows:
+        return []
+    statement = _insert_ignore_returning(session.get_bind().dialect.name, table_of(model), tuple(key), tuple(returning))
+    return [tuple(row) for row in session.execute(statement, list(rows))]
 
 
 def upsert(
