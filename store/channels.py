@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Channel, ChannelMember
-from store.upsert import insert_ignore, upsert
+from store.upsert import insert_ignore, insert_ignore_many, upsert
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,16 @@ def replace_members(
                 ChannelMember.user_id.in_(gone),
             )
         )
-    for user_id in sorted(wanted - current):
-        add_member(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id, now=now)
+    insert_ignore_many(
+        session=session,
+        model=ChannelMember,
+        rows=[
+            {"team_id": team_id, "channel_id": channel_id, "user_id": user_id, "joined_at": now}
+            for user_id in sorted(wanted - current)
+        ],
+        key=["team_id", "channel_id", "user_id"],
+        returning=["user_id"],
+    )
     if not synced:
         return
     session.execute(
