@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from rich.console import Console
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import Settings
 from decisions.finder import find_all
+from slack_export.importer import ImportRequest, import_export
+from slack_export.progress import ProgressBar
 from store import channels, decisions, people
 from store.models import CatchUpPrefs, Channel, Decision, Job, Message, Reaction
 from store.slack_time import ts_to_datetime
+from tests.conftest import START
 from tests.slack_export.acme import (
     EDITED,
     FREEZE,
@@ -159,7 +165,6 @@ def test_a_workspace_that_keeps_traffic_longer_keeps_the_old_days(
     tmp_path: Path, run_import: Importer, factory: sessionmaker[Session]
 ) -> None:
     from store import workspace_settings
-    from tests.conftest import START
 
     with factory.begin() as session:
         workspace_settings.change(
@@ -170,3 +175,24 @@ def test_a_workspace_that_keeps_traffic_longer_keeps_the_old_days(
     assert summary.not_kept == 0
     with factory() as session:
         assert session.scalars(select(Message.text).where(Message.ts == FREEZE)).all() == [FREEZE_TEXT]
+
+
+def test_a_long_import_shows_its_progress_on_a_terminal(
+    tmp_path: Path, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+
+    with ProgressBar(console) as bar:
+        import_export(
+            session_factory=factory,
+            settings=settings,
+            request=ImportRequest(path=acme().zip(tmp_path / "acme.zip"), team_id=TEAM_ID),
+            now=START,
+            progress=bar,
+        )
+
+    shown = screen.getvalue()
+    assert "Checking the export" in shown
+    # Every entry of the channels' readable day files (not the DMs' or the unknown folder's).
+    assert "Importing messages" in shown and "18/18" in shown and "100%" in shown
