@@ -9,7 +9,7 @@ keyed on Slack's ids, so what is already stored is not stored twice).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -54,8 +54,12 @@ def import_export(
     request: ImportRequest,
     now: datetime,
     progress: ProgressReport,
+    after_channel: Callable[[], None] = lambda: None,
 ) -> Summary:
-    """Import the export; ArchiveError (nothing written) when it is refused."""
+    """Import the export; ArchiveError (nothing written) when it is refused.
+
+    `after_channel` runs after each channel's transaction (the CLI folds SQLite's log back there).
+    """
     with opened(request.path) as export:
         directory = read_directory(export, team_id=request.team_id, force=request.force)
         layout = lay_out(export.names(), directory, since=request.since)
@@ -98,6 +102,7 @@ def import_export(
             summary=summary,
             progress=progress,
             dry_run=request.dry_run,
+            after_channel=after_channel,
         )
     return summary
 
@@ -112,6 +117,7 @@ def _import_channels(
     summary: Summary,
     progress: ProgressReport,
     dry_run: bool,
+    after_channel: Callable[[], None],
 ) -> None:
     for channel in directory.channels:
         part = Summary(label=summary.label, team_id=summary.team_id)
@@ -135,6 +141,7 @@ def _import_channels(
             return
         summary.absorb(part)
         summary.channels_done += 1
+        after_channel()
 
 
 def _rules(
