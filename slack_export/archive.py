@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, Protocol
 
-# Slack's JSON deflates about 5-15 to 1; a zip bomb inflates hundreds or thousands of times.
-MAX_RATIO = 100
+# Slack's JSON deflates about 10 to 1 (a day of identical bot alerts perhaps 50 to 1); a zip bomb
+# inflates a thousand times or more, and nested ones far beyond.
+MAX_RATIO = 200
 # Below this a member's ratio says nothing (a file holding `[]` and padding deflates very well).
 RATIO_FLOOR_BYTES = 1 << 20
 

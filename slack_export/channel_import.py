@@ -10,6 +10,7 @@ started by a reaction made before Handoff came, and nobody is told about mention
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -118,13 +119,14 @@ def _file_decision(
         # Filed already (live, or by an earlier import): what happened to it since is kept.
         summary.decisions_known += 1
         return
-    row = traffic.get_message(session=session, team_id=rules.team_id, channel_id=channel_id, ts=ts)
-    thread_ts = row.thread_ts if row is not None else None
-    link = message_link(rules.team_url, rules.team_id, channel_id, ts, thread_ts) if rules.team_url else None
-    prepared = capture.from_store(session=session, team_id=rules.team_id, channel_id=channel_id, ts=ts, permalink=link)
+    prepared = capture.from_store(session=session, team_id=rules.team_id, channel_id=channel_id, ts=ts, permalink=None)
     if prepared is None:
         summary.skipped["decision emoji on a message deleted since"] += 1
         return
+    if rules.team_url:
+        # Slack's own permalink shape; without the URL the link waits (`decisions.permalinks`).
+        link = message_link(rules.team_url, rules.team_id, channel_id, ts, prepared.thread_ts)
+        prepared = replace(prepared, permalink=link)
     # Filed when the message was posted (the reaction's own time is not in the export), so the log
     # reads in order and no morning catch-up reports months-old decisions as news.
     if capture.file_message(session=session, team_id=rules.team_id, prepared=prepared, logged_by=logger, now=posted_at):
