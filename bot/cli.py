@@ -1,4 +1,4 @@
-"""The `handoff` console script: migrate, serve, tick."""
+"""The `handoff` console script: migrate, serve, tick, export, import, demo."""
 
 from __future__ import annotations
 
@@ -38,6 +38,23 @@ def build_parser() -> argparse.ArgumentParser:
     decisions.add_argument("--as", dest="viewer", help="what this person (U…) may see; default: public channels only")
     decisions.add_argument("--format", choices=("md", "csv", "json"), default="md")
     decisions.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
+    importing = sub.add_parser(
+        "import",
+        help="import a Slack workspace export (its people, channels, traffic and decisions)",
+        description="Reads a Slack workspace export (the .zip Slack gives workspace admins, or the folder it unpacks "
+        "to) into the store as if Handoff had been there: people with their time zones, public and private channels "
+        "with their members, messages with threads, edits and reactions (traffic older than the retention is read, "
+        "then not kept), and a decision for every message carrying a decision emoji. Direct messages are not read. "
+        "Running it again, or on a later export, adds only what is new.",
+    )
+    importing.add_argument("export", type=Path, metavar="EXPORT", help="the export's .zip, or the folder it unpacks to")
+    importing.add_argument("--team", required=True, help="the workspace's team id (T…) the export belongs to")
+    importing.add_argument("--since", type=parse_date, help="only days from this date on (YYYY-MM-DD)")
+    importing.add_argument("--dry-run", action="store_true", help="read everything, count it, write nothing")
+    importing.add_argument(
+        "--strict", action="store_true", help="refuse the export when a day file is not valid JSON (default: skip it)"
+    )
+    importing.add_argument("--force", action="store_true", help="import an export of another workspace all the same")
     demo = sub.add_parser(
         "demo",
         help="play a simulated night and print everyone's morning catch-up (no Slack, no key, no network)",
@@ -98,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, host=args.host, port=args.port, socket_mode=args.socket_mode, tick=not args.no_tick)
         if args.command == "export":
             return _export_decisions(settings, args)
+        if args.command == "import":
+            return _import(settings, args)
         return _tick(settings, now=args.now)
     except ConfigError as exc:
         print(f"handoff: {exc}", file=sys.stderr)
@@ -177,6 +196,29 @@ def _export_decisions(settings: Settings, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(document)
     return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.slack_import import run_import
+    from slack_export.archive import ArchiveError
+    from slack_export.importer import ImportRequest
+
+    request = ImportRequest(
+        path=args.export,
+        team_id=args.team,
+        since=args.since,
+        dry_run=args.dry_run,
+        strict=args.strict,
+        force=args.force,
+    )
+    try:
+        summary = run_import(settings, request, clock=SystemClock())
+    except ArchiveError as exc:
+        print(f"handoff import: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    print("\n".join(summary.lines()))
+    return 0 if summary.complete else EXIT_FAILURE
 
 
 def _demo(*, database: Path, verbose: bool) -> int:

@@ -1,15 +1,18 @@
 """Filing decisions from Slack traffic: a decision emoji added or removed, a source message changed.
 
-Each function runs inside an event's processing (see `ingest.runner`): Slack reads happen in
+The live functions run inside an event's processing (see `ingest.runner`): Slack reads happen in
 `prepare`, before the unit of work; the writes happen in it, together with the scheduled job
-that shows the change in Slack (`decisions.sync`).
+that shows the change in Slack (`decisions.sync`). Their cores (`file_message`, `source_edited`,
+`source_deleted`) take plain values instead of the event, so that an import of a Slack export
+(`slack_export`) files decisions with the same code, from what the export says.
 """
 
 from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,6 +27,7 @@ from ingest.runner import EventContext
 from store import catchups, channels, people, traffic
 from store import decisions as store
 from store.decisions import NewDecision
+from store.models import Decision
 
 logger = logging.getLogger(__name__)
 
@@ -85,23 +89,36 @@ def prepare(context: EventContext, channel_id: str, ts: str) -> Prepared | None:
     with context.deps.read_session_factory() as session:
         if store.for_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts) is not None:
             return None
-        stored = traffic.get_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
-        message: dict[str, Any] | None = None
-        if stored is not None and stored.deleted_at is None:
-            message = {"text": stored.text, "user": stored.user_id, "thread_ts": stored.thread_ts}
-    if message is None:
+        stored = from_store(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts, permalink=None)
+    if stored is None:
         # The message predates Handoff (or overtook its own event): one read from Slack.
         message = _fetch_message(context.client, channel_id, ts)
         if message is None:
             logger.info("decision reaction on %s/%s: the message cannot be read", channel_id, ts)
             return None
+        stored = Prepared(
+            channel_id=channel_id,
+            ts=ts,
+            text=str(message.get("text") or ""),
+            author_id=message.get("user"),
+            thread_ts=message.get("thread_ts"),
+            permalink=None,
+        )
+    return replace(stored, permalink=permalink(context.client, channel_id, ts))
+
+
+def from_store(*, session: Session, team_id: str, channel_id: str, ts: str, permalink: str | None) -> Prepared | None:
+    """What filing needs, from the message as stored; None when it is not stored or was deleted."""
+    stored = traffic.get_message(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
+    if stored is None or stored.deleted_at is not None:
+        return None
     return Prepared(
         channel_id=channel_id,
         ts=ts,
-        text=str(message.get("text") or ""),
-        author_id=message.get("user"),
-        thread_ts=message.get("thread_ts"),
-        permalink=permalink(context.client, channel_id, ts),
+        text=stored.text,
+        author_id=stored.user_id,
+        thread_ts=stored.thread_ts,
+        permalink=permalink,
     )
 
 
@@ -117,33 +134,49 @@ def file_from_reaction(
             return False
         sync.schedule(session=session, decision=decision, now=context.now)
         return True
-    decision, created = store.file(
-        session=session,
-        new=NewDecision(
-            team_id=context.team_id,
-            channel_id=channel_id,
-            message_ts=ts,
-            thread_ts=prepared.thread_ts,
-            text=prepared.text,
-            author_id=prepared.author_id,
-            logged_by=user_id,
-            permalink=prepared.permalink,
-            source="reaction",
-        ),
-        now=context.now,
+    decision = file_message(
+        session=session, team_id=context.team_id, prepared=prepared, logged_by=user_id, now=context.now
     )
-    if not created:
+    if decision is None:
         return False
     # Filing a decision counts as using Handoff: the person's morning catch-up starts.
     catchups.engage(session=session, team_id=context.team_id, user_id=user_id, now=context.now)
+    sync.schedule(session=session, decision=decision, now=context.now)
+    return True
+
+
+def file_message(
+    *, session: Session, team_id: str, prepared: Prepared, logged_by: str, now: datetime
+) -> Decision | None:
+    """File the decision of a reacted message, with the thread around it; None when the message has one already.
+
+    The part of filing that is the decision log's own record; showing it in Slack and starting the
+    logger's catch-up are the live path's (`file_from_reaction`).
+    """
+    decision, created = store.file(
+        session=session,
+        new=NewDecision(
+            team_id=team_id,
+            channel_id=prepared.channel_id,
+            message_ts=prepared.ts,
+            thread_ts=prepared.thread_ts,
+            text=prepared.text,
+            author_id=prepared.author_id,
+            logged_by=logged_by,
+            permalink=prepared.permalink,
+            source="reaction",
+        ),
+        now=now,
+    )
+    if not created:
+        return None
     thread = traffic.thread_messages(
-        session=session, team_id=context.team_id, channel_id=channel_id, thread_ts=prepared.thread_ts or ts
+        session=session, team_id=team_id, channel_id=prepared.channel_id, thread_ts=prepared.thread_ts or prepared.ts
     )
     # A message alone is no thread: keep one only when there is a conversation around it.
     if len(thread) > 1:
         store.keep_thread(session=session, decision=decision, messages=thread)
-    sync.schedule(session=session, decision=decision, now=context.now)
-    return True
+    return decision
 
 
 def retract_on_removal(*, session: Session, context: EventContext, channel_id: str, ts: str, user_id: str) -> bool:
@@ -162,22 +195,47 @@ def retract_on_removal(*, session: Session, context: EventContext, channel_id: s
 
 def follow_edit(*, session: Session, context: EventContext, channel_id: str, ts: str, text: str) -> bool:
     """A source message was edited: its decision follows."""
-    decision = store.for_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
-    if decision is None or not store.follow_source_edit(
-        session=session, decision=decision, text=text, actor_id=decision.author_id, now=context.now
-    ):
-        return False
-    sync.schedule(session=session, decision=decision, now=context.now)
-    return True
+    return source_edited(
+        session=session, team_id=context.team_id, channel_id=channel_id, ts=ts, text=text, now=context.now
+    )
 
 
 def follow_deletion(*, session: Session, context: EventContext, channel_id: str, ts: str) -> bool:
     """A source message was deleted: its decision stays, marked so."""
-    decision = store.for_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts)
-    if decision is None or not store.mark_source_deleted(session=session, decision=decision, now=context.now):
+    return source_deleted(session=session, team_id=context.team_id, channel_id=channel_id, ts=ts, now=context.now)
+
+
+def source_edited(
+    *, session: Session, team_id: str, channel_id: str, ts: str, text: str, now: datetime, post_new: bool = True
+) -> bool:
+    """The decision of an edited message takes its new text; True when it changed.
+
+    `post_new=False` keeps Handoff's message about the decision in step only where one was posted
+    (an import never posts into old threads).
+    """
+    decision = store.for_message(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
+    if decision is None or not store.follow_source_edit(
+        session=session, decision=decision, text=text, actor_id=decision.author_id, now=now
+    ):
         return False
-    sync.schedule(session=session, decision=decision, now=context.now)
+    _show(session=session, decision=decision, now=now, post_new=post_new)
     return True
+
+
+def source_deleted(
+    *, session: Session, team_id: str, channel_id: str, ts: str, now: datetime, post_new: bool = True
+) -> bool:
+    """The decision of a deleted message stays, marked so; True when it changed (`post_new` as in `source_edited`)."""
+    decision = store.for_message(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
+    if decision is None or not store.mark_source_deleted(session=session, decision=decision, now=now):
+        return False
+    _show(session=session, decision=decision, now=now, post_new=post_new)
+    return True
+
+
+def _show(*, session: Session, decision: Decision, now: datetime, post_new: bool) -> None:
+    if post_new or decision.confirmation_ts is not None:
+        sync.schedule(session=session, decision=decision, now=now)
 
 
 def learn_channel(deps: Deps, team_id: str, channel_id: str) -> Discovered:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from decisions import job_results as results
+from decisions.permalinks import link_decisions
 from digest.collector import collector_paused
 from digest.compose import PingForCatchUp, compose
 from digest.gather import Reader, Round, gather
@@ -233,6 +234,9 @@ def _learn_team_url(deps: Deps, team_id: str, now: datetime) -> None:
         row.url = str(answer.get("url") or "") or None
         if answer.get("user_id") and not row.bot_user_id:
             row.bot_user_id = str(answer["user_id"])
+        if row.url:
+            # Decisions imported from an export before the URL was known get their links now.
+            link_decisions(session=session, team_id=team_id, url=row.url)
 
 
 def _post(deps: Deps, due: Due, now: datetime) -> bool:

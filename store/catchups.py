@@ -190,4 +190,7 @@ def record_many(*, session: Session, sent: list[Sent], now: datetime) -> int:
     if not sent:
         return 0
     rows = [{**vars(item), "sent_at": now} for item in sent]
-    return insert_ignore_many(session=session, model=CatchUpRecord, rows=rows, key=["team_id", "user_id", "local_date"])
+    kept = insert_ignore_many(
+        session=session, model=CatchUpRecord, rows=rows, key=["team_id", "user_id", "local_date"], returning=["id"]
+    )
+    return len(kept)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Channel, ChannelMember
-from store.upsert import insert_ignore, upsert
+from store.upsert import insert_ignore, insert_ignore_many, upsert
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,11 @@ def get_channel(*, session: Session, team_id: str, channel_id: str) -> Channel |
     return session.get(Channel, (team_id, channel_id))
 
 
-def save_channel(*, session: Session, info: ChannelInfo, now: datetime) -> None:
-    """Create or refresh a channel from Slack's description of it (safe against a concurrent writer)."""
+def save_channel(*, session: Session, info: ChannelInfo, now: datetime, is_member: bool = True) -> None:
+    """Create or refresh a channel from Slack's description of it (safe against a concurrent writer).
+
+    `is_member`: whether Handoff itself is in it (False for a channel known only from an export).
+    """
     values = {
         "team_id": info.team_id,
         "channel_id": info.channel_id,
@@ -44,7 +47,7 @@ def save_channel(*, session: Session, info: ChannelInfo, now: datetime) -> None:
         "is_mpim": info.is_mpim,
         "is_archived": info.is_archived,
         "is_ext_shared": info.is_ext_shared,
-        "is_member": True,
+        "is_member": is_member,
         "updated_at": now,
     }
     upsert(session=session, model=Channel, values=values, key=["team_id", "channel_id"])
@@ -61,8 +64,14 @@ def update_channel(*, session: Session, team_id: str, channel_id: str, now: date
     return True
 
 
-def replace_members(*, session: Session, team_id: str, channel_id: str, user_ids: Iterable[str], now: datetime) -> None:
-    """Set a channel's member list to exactly `user_ids` (from `conversations.members`)."""
+def replace_members(
+    *, session: Session, team_id: str, channel_id: str, user_ids: Iterable[str], now: datetime, synced: bool = True
+) -> None:
+    """Set a channel's member list to exactly `user_ids` (from `conversations.members`).
+
+    `synced=False` (a list from an export) leaves the channel marked as not read from Slack, so the
+    first event from it reads the current members.
+    """
     wanted = set(user_ids)
     current = set(member_ids(session=session, team_id=team_id, channel_id=channel_id))
     gone = current - wanted
@@ -74,8 +83,18 @@ def replace_members(*, session: Session, team_id: str, channel_id: str, user_ids
                 ChannelMember.user_id.in_(gone),
             )
         )
-    for user_id in sorted(wanted - current):
-        add_member(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id, now=now)
+    insert_ignore_many(
+        session=session,
+        model=ChannelMember,
+        rows=[
+            {"team_id": team_id, "channel_id": channel_id, "user_id": user_id, "joined_at": now}
+            for user_id in sorted(wanted - current)
+        ],
+        key=["team_id", "channel_id", "user_id"],
+        returning=["user_id"],
+    )
+    if not synced:
+        return
     session.execute(
         update(Channel)
         .where(Channel.team_id == team_id, Channel.channel_id == channel_id)

@@ -230,6 +230,20 @@ def mark_source_deleted(*, session: Session, decision: Decision, now: datetime) 
     return True
 
 
+def without_permalink(*, session: Session, team_id: str) -> list[Decision]:
+    """Decisions filed from a message whose link is not known (imported before Handoff knew the workspace's URL)."""
+    return list(
+        session.scalars(
+            select(Decision).where(
+                Decision.team_id == team_id,
+                Decision.message_ts.is_not(None),
+                Decision.permalink.is_(None),
+                Decision.source_deleted.is_(False),
+            )
+        )
+    )
+
+
 def record_confirmation(*, session: Session, decision: Decision, channel_id: str, ts: str) -> None:
     """Remember Handoff's own message about the decision, to update it later."""
     decision.confirmation_channel = channel_id

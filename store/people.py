@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Person
-from store.upsert import upsert
+from store.upsert import insert_ignore, upsert
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,10 @@ def save_profile(*, session: Session, profile: Profile, now: datetime) -> None:
     """Create or refresh a person from their Slack profile (safe against a concurrent writer)."""
     values = {**asdict(profile), "updated_at": now}
     upsert(session=session, model=Person, values=values, key=["team_id", "user_id"])
+
+
+def add_profile(*, session: Session, profile: Profile, now: datetime) -> bool:
+    """Store a person Handoff does not know yet; one it knows keeps what it has. True when added."""
+    return insert_ignore(
+        session=session, model=Person, values={**asdict(profile), "updated_at": now}, key=["team_id", "user_id"]
+    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from store.models import Message, MessageRevision, Reaction
 from store.slack_time import ts_to_datetime
-from store.upsert import insert_ignore
+from store.upsert import insert_ignore, insert_ignore_many
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,33 @@ def record_message(*, session: Session, message: IncomingMessage, now: datetime)
     return insert_ignore(
         session=session,
         model=Message,
-        values={**asdict(message), "posted_at": ts_to_datetime(message.ts), "ingested_at": now},
+        # vars(), not asdict(): the fields are plain values, and asdict deep-copies each of them.
+        values={**vars(message), "posted_at": ts_to_datetime(message.ts), "ingested_at": now},
         key=["team_id", "channel_id", "ts"],
     )
+
+
+def record_messages(
+    *,
+    session: Session,
+    messages: Sequence[IncomingMessage],
+    now: datetime,
+    edited: Mapping[str, datetime] | None = None,
+) -> set[str]:
+    """`record_message` for many messages of one workspace at once; returns the ts of those that were new.
+
+    `edited` (ts → instant) marks messages known only in their edited form, as `record_edit` does
+    for an edit that overtook its message.
+    """
+    edited = edited or {}
+    rows = [
+        {**vars(m), "posted_at": ts_to_datetime(m.ts), "ingested_at": now, "edited_at": edited.get(m.ts)}
+        for m in messages
+    ]
+    inserted = insert_ignore_many(
+        session=session, model=Message, rows=rows, key=["team_id", "channel_id", "ts"], returning=["ts"]
+    )
+    return {str(ts) for (ts,) in inserted}
 
 
 def record_edit(*, session: Session, message: IncomingMessage, edited_at: datetime, now: datetime) -> Message:
@@ -161,6 +185,31 @@ def add_reaction(
     )
 
 
+@dataclass(frozen=True)
+class IncomingReaction:
+    """One person's reaction on a message, and when it was added."""
+
+    team_id: str
+    channel_id: str
+    ts: str
+    name: str
+    user_id: str
+    added_at: datetime
+
+
+def add_reactions(*, session: Session, reactions: Iterable[IncomingReaction]) -> list[datetime]:
+    """`add_reaction` for many reactions at once; returns the reacted messages' times of those that were new."""
+    rows = [{**vars(r), "posted_at": ts_to_datetime(r.ts)} for r in reactions]
+    inserted = insert_ignore_many(
+        session=session,
+        model=Reaction,
+        rows=rows,
+        key=["team_id", "channel_id", "ts", "name", "user_id"],
+        returning=["posted_at"],
+    )
+    return [posted_at for (posted_at,) in inserted]
+
+
 def remove_reaction(*, session: Session, team_id: str, channel_id: str, ts: str, name: str, user_id: str) -> bool:
     """Forget a reaction; False when there was none."""
     result = session.execute(
@@ -187,14 +236,24 @@ def reactions_on(*, session: Session, team_id: str, channel_id: str, ts: str) ->
 
 
 def prune(
-    *, session: Session, before: datetime, team_id: str | None = None, except_teams: Collection[str] = ()
+    *,
+    session: Session,
+    before: datetime,
+    team_id: str | None = None,
+    except_teams: Collection[str] = (),
+    channel_id: str | None = None,
 ) -> dict[str, int]:
-    """Delete traffic posted before `before` (of one workspace, or of all but `except_teams`); counts per table."""
+    """Delete traffic posted before `before` (of one workspace or one of its channels, or of all but `except_teams`).
+
+    Returns counts per table.
+    """
     counts: dict[str, int] = {}
     for name, model in (("messages", Message), ("revisions", MessageRevision), ("reactions", Reaction)):
         statement = delete(model).where(model.posted_at < before)
         if team_id is not None:
             statement = statement.where(model.team_id == team_id)
+            if channel_id is not None:
+                statement = statement.where(model.channel_id == channel_id)
         elif except_teams:
             statement = statement.where(model.team_id.not_in(sorted(except_teams)))
         result = session.execute(statement)

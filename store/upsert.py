@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -29,6 +30,22 @@ def _insert_ignore(dialect: str, table: Table, key: tuple[str, ...]) -> Any:
 
 
 @cache
+def _insert_ignore_returning(
+    dialect: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...], returning: tuple[str, ...]
+) -> Any:
+    statement: Any
+    if dialect != "postgresql":
+        statement = sqlite_insert(table)
+    else:
+        # One array per column, unnested in lockstep: the statement's text is the same for any
+        # number of rows, so psycopg parses it once and the server prepares it, where a multi-row
+        # VALUES list is new text (re-parsed on the client) for every batch.
+        arrays = [func.unnest(bindparam(name, type_=ARRAY(table.c[name].type))).label(name) for name in columns]
+        statement = pg_insert(table).from_select(list(columns), select(*arrays))
+    return statement.on_conflict_do_nothing(index_elements=list(key)).returning(*(table.c[n] for n in returning))
+
+
+@cache
 def _upsert(dialect: str, table: Table, key: tuple[str, ...], update: tuple[str, ...]) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(table)
@@ -43,12 +60,23 @@ def insert_ignore(*, session: Session, model: type[Any], values: dict[str, Any],
     return session.execute(statement, values).first() is not None
 
 
-def insert_ignore_many(*, session: Session, model: type[Any], rows: list[dict[str, Any]], key: Sequence[str]) -> int:
-    """Insert rows in one statement, leaving out those whose `key` columns exist; how many went in."""
+def insert_ignore_many(
+    *, session: Session, model: type[Any], rows: Sequence[dict[str, Any]], key: Sequence[str], returning: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """Insert many rows (all with the same columns) at once, skipping those whose `key` exists.
+
+    Returns the `returning` columns of the rows inserted. SQLite gets multi-row INSERTs
+    (SQLAlchemy's "insertmanyvalues"), PostgreSQL one INSERT … SELECT FROM unnest(arrays).
+    """
     if not rows:
-        return 0
-    statement = _insert_ignore(session.get_bind().dialect.name, table_of(model), tuple(key))
-    return len(session.execute(statement, rows).all())
+        return []
+    dialect = session.get_bind().dialect.name
+    columns = tuple(rows[0])
+    statement = _insert_ignore_returning(dialect, table_of(model), tuple(key), columns, tuple(returning))
+    if dialect == "postgresql":
+        arrays = {name: [row[name] for row in rows] for name in columns}
+        return [tuple(row) for row in session.execute(statement, arrays)]
+    return [tuple(row) for row in session.execute(statement, list(rows))]
 
 
 def upsert(
