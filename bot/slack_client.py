@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HTTP_TIMEOUT_SECONDS = 10
-
 
 class SlackClients(Protocol):
     """Gives the Web API client that acts for a workspace."""
@@ -65,14 +63,15 @@ def build_web_client(settings: Settings, token: str | None = None) -> WebClient:
 def api_client(settings: Settings, token: str | None) -> WebClient:
     """A WebClient on SLACK_API_URL with exactly this token (None: no token, as OAuth calls want).
 
-    Only a dropped connection is retried here, once and at once. Rate limits and server errors
-    are not slept on inside the client: the caller re-queues the work with a due time (see
-    `store.claims.release`), so a 429 storm never pins a worker thread.
+    Only a dropped connection is retried here, once and at once. Rate limits, server errors and
+    timeouts (HANDOFF_SLACK_TIMEOUT_SECONDS) are not slept on inside the client: the caller
+    re-queues the work with a due time (see `decisions.job_results`), so a 429 storm never pins a
+    worker thread.
     """
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
-        timeout=HTTP_TIMEOUT_SECONDS,
+        timeout=settings.handoff_slack_timeout_seconds,
         retry_handlers=[
             ConnectionErrorRetryHandler(
                 max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(fixed_internal=0.0)

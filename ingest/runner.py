@@ -201,7 +201,9 @@ def _retry_later(
     retry_at = now + (wait if wait is not None else backoff(attempts))
     logger.warning("event will be retried at %s: %s", retry_at.isoformat(), error, extra=log_extra)
     with deps.session_factory.begin() as session:
-        claims.release(session=session, model=InboxEvent, row_id=row_id, owner=owner, retry_at=retry_at, error=error)
+        claims.release(
+            session=session, model=InboxEvent, row_id=row_id, owner=owner, retry_at=retry_at, error=error, now=now
+        )
     return Outcome.RETRY
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from store import claims
+from store import claims, teams
 from store.models import Job
 
 
@@ -45,8 +45,15 @@ def claim(
     lease: timedelta,
     limit: int,
     columns: Sequence[ColumnElement[Any]] = (),
+    reachable_only: bool = False,
 ) -> list[Row[Any]]:
-    """Lease due jobs of the given kinds to `owner` (rows of every column of `jobs`, or id, due_at and `columns`)."""
+    """Lease due jobs of the given kinds to `owner` (rows of every column of `jobs`, or id, due_at and `columns`).
+
+    `reachable_only`: leave the jobs of workspaces whose token Slack refuses (they would only fail).
+    """
+    where: list[ColumnElement[bool]] = [Job.kind.in_(kinds)]
+    if reachable_only:
+        where.append(teams.reachable(Job.team_id))
     return claims.claim_due(
         session=session,
         model=Job,
@@ -54,7 +61,7 @@ def claim(
         owner=owner,
         lease=lease,
         limit=limit,
-        where=[Job.kind.in_(kinds)],
+        where=where,
         columns=columns,
     )
 
