@@ -222,6 +222,13 @@ class InboxEvent(ClaimColumns, Base):
             postgresql_where=text("done_at IS NULL"),
         ),
         Index("ix_inbox_events_done", "done_at"),
+        # Recent failures, for `handoff status`.
+        Index(
+            "ix_inbox_events_failed",
+            "failed_at",
+            sqlite_where=text("failed_at IS NOT NULL"),
+            postgresql_where=text("failed_at IS NOT NULL"),
+        ),
     )
 
 

@@ -5,7 +5,7 @@ Revises: 0010
 Create Date: 2026-12-01
 
 `failed_at` on jobs and inbox events says when the last error happened (`last_error` already
-says what), for `handoff status`; an index keeps the recent failures cheap to list. A workspace
+says what), for `handoff status`; a partial index on each keeps the recent failures cheap to list. A workspace
 whose bot token Slack refuses (`invalid_auth`, `token_revoked`…) is marked on its `teams` row:
 its deliveries wait, none is failed one by one, until the token works again.
 """
@@ -29,7 +29,8 @@ def upgrade() -> None:
     for table in ("jobs", "inbox_events"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("failed_at", store.types.UTCDateTime(), nullable=True))
-    op.create_index("ix_jobs_failed", "jobs", ["failed_at"], sqlite_where=FAILED, postgresql_where=FAILED)
+    for table in ("jobs", "inbox_events"):
+        op.create_index(f"ix_{table}_failed", table, ["failed_at"], sqlite_where=FAILED, postgresql_where=FAILED)
     with op.batch_alter_table("teams") as batch:
         batch.add_column(sa.Column("token_error", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("token_error_at", store.types.UTCDateTime(), nullable=True))
@@ -41,7 +42,7 @@ def downgrade() -> None:
         batch.drop_column("token_checked_at")
         batch.drop_column("token_error_at")
         batch.drop_column("token_error")
-    op.drop_index("ix_jobs_failed", table_name="jobs")
     for table in ("inbox_events", "jobs"):
+        op.drop_index(f"ix_{table}_failed", table_name=table)
         with op.batch_alter_table(table) as batch:
             batch.drop_column("failed_at")
