@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,8 +12,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from store import claims, teams
+from store import claims, teams, upsert
 from store.models import Job
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """One job to schedule with `schedule_many`."""
+
+    team_id: str
+    key: str
+    due_at: datetime
+    payload: dict[str, Any]
 
 
 def schedule(
@@ -34,6 +45,27 @@ def schedule(
         .returning(Job.id)
     )
     return session.execute(statement).scalar_one_or_none() is not None
+
+
+def schedule_many(*, session: Session, kind: str, rows: Sequence[NewJob], now: datetime) -> int:
+    """Schedule many jobs of one kind in one statement, leaving out those that exist; how many are new."""
+    return upsert.insert_ignore_many(
+        session=session,
+        model=Job,
+        rows=[
+            {
+                "kind": kind,
+                "team_id": row.team_id,
+                "key": row.key,
+                "due_at": row.due_at,
+                "payload": row.payload,
+                "created_at": now,
+                "attempts": 0,
+            }
+            for row in rows
+        ],
+        key=["kind", "team_id", "key"],
+    )
 
 
 def claim(

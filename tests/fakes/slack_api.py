@@ -373,6 +373,11 @@ _TZ_LABELS: dict[str, tuple[str, str]] = {
 _MICROS = 1_000_000
 
 
+def _clone(value: Any) -> Any:
+    """A deep copy of JSON data (messages, answers): a JSON round trip, several times cheaper than deepcopy."""
+    return json.loads(json.dumps(value))
+
+
 def _ts_to_micros(ts: str) -> int:
     try:
         return int(Decimal(ts) * _MICROS)
@@ -922,13 +927,13 @@ class FakeSlack(LoopbackFake):
     def posted_messages(self, channel: str | None = None) -> list[JSONDict]:
         """Messages created by chat.postMessage, in order (as posted, plus a ``channel`` key)."""
         with self._lock:
-            return [copy.deepcopy(m) for m in self._posted if channel is None or m["channel"] == channel]
+            return [_clone(m) for m in self._posted if channel is None or m["channel"] == channel]
 
     def ephemeral_messages(self, channel: str | None = None, user: str | None = None) -> list[JSONDict]:
         """Messages sent with chat.postEphemeral (channel, user, ts, text, blocks, thread_ts)."""
         with self._lock:
             return [
-                copy.deepcopy(m)
+                _clone(m)
                 for m in self._ephemeral
                 if (channel is None or m["channel"] == channel) and (user is None or m["user"] == user)
             ]
@@ -1069,7 +1074,7 @@ class FakeSlack(LoopbackFake):
                     headers=dict(request.headers),
                     http_status=status,
                     encoding=encoding,
-                    response=copy.deepcopy(body),
+                    response=_clone(body),
                 )
             )
             return HttpResponse.of_json(status, body, headers)
@@ -1253,7 +1258,7 @@ class FakeSlack(LoopbackFake):
         return sorted(out, key=lambda m: _ts_to_micros(m["ts"]))
 
     def _render(self, ch: _Channel, msg: JSONDict, *, include_metadata: bool) -> JSONDict:
-        out = copy.deepcopy(msg)
+        out: JSONDict = _clone(msg)
         if not include_metadata:
             out.pop("metadata", None)  # only returned with include_all_metadata=true
         ts = out["ts"]
@@ -1677,8 +1682,8 @@ class FakeSlack(LoopbackFake):
         if thread_ts is not None:
             msg["thread_ts"] = thread_ts
         ch.messages[ts] = msg
-        self._posted.append({**copy.deepcopy(msg), "channel": ch.id})
-        return {"channel": ch.id, "ts": ts, "message": copy.deepcopy(msg)}
+        self._posted.append({**_clone(msg), "channel": ch.id})
+        return {"channel": ch.id, "ts": ts, "message": _clone(msg)}
 
     def _chat_post_ephemeral(self, ctx: _Ctx, params: JSONDict) -> JSONDict:
         ch = self._postable_channel(ctx, _opt_str(params, "channel"))
