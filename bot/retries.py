@@ -28,7 +28,7 @@ def backoff(attempts: int) -> timedelta:
 def spread(wait: timedelta, *, key: int, attempts: int) -> timedelta:
     """A share of `wait` (0 to SPREAD) fixed by the item and the attempt: spread, yet reproducible."""
     fraction = ((key * 2_654_435_761 + attempts * 40_503) % 1_000) / 1_000 * SPREAD
-    return timedelta(seconds=round(wait.total_seconds() * fraction))
+    return timedelta(milliseconds=round(wait.total_seconds() * fraction * 1000))
 
 
 def wait_before_retry(*, attempts: int, retry_after: timedelta | None, key: int) -> timedelta:
@@ -51,19 +51,25 @@ def exhausted(attempts: int) -> bool:
 
 @dataclass
 class WorkspaceWaits:
-    """Within one run: the workspaces Slack told to wait (429), and until when.
+    """Within one run: the workspaces Slack told to wait (429) and until when, and those whose token it refused.
 
-    The rest of the run's items for such a workspace wait too, without a call: a storm of 429s costs
-    one call per workspace and run, not one per item. Not durable on purpose: each item's own due
-    time, in the database, is what decides when it is tried again.
+    The rest of the run's items for such a workspace wait too, without a call: a storm of 429s or a
+    dead token costs one call per workspace and run, not one per item. Not durable on purpose: each
+    item's own due time, and the workspace's pause, in the database, decide what happens next.
     """
 
     until: dict[str, datetime] = field(default_factory=dict)
+    paused: set[str] = field(default_factory=set)
 
     def note(self, team_id: str, retry_at: datetime) -> None:
         self.until[team_id] = max(retry_at, self.until.get(team_id, retry_at))
 
+    def pause(self, team_id: str) -> None:
+        self.paused.add(team_id)
+
     def waiting(self, team_id: str, now: datetime) -> datetime | None:
-        """When the workspace may be called again, if not yet at `now`."""
+        """When the workspace may be called again, if not yet at `now` (`now` itself: when its token works)."""
+        if team_id in self.paused:
+            return now
         retry_at = self.until.get(team_id)
         return retry_at if retry_at is not None and retry_at > now else None

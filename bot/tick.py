@@ -23,7 +23,7 @@ from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from installs import rotation, token_health, uninstall
-from pings import delivery, notices
+from pings import delivery, notices, recipient_check
 from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic, workspace_settings
 from store.models import Job, WorkerBeat
 
@@ -112,6 +112,8 @@ def deliver_catchups(deps: Deps, now: datetime, report: TickReport) -> None:
 def deliver_pings(deps: Deps, now: datetime, report: TickReport) -> None:
     """Deliver pings whose recipients' day has started, and give stranded held pings a delivery."""
     del now  # the delivery reads the same clock
+    # First: a ping whose recipient Slack could not tell us about is sent now or held for their hours.
+    report.add("ping_recipients_checked", recipient_check.check_due(deps))
     report.add("pings_swept", delivery.sweep_stranded(deps))
     report.add("pings_delivered", delivery.deliver_due(deps))
     # After the deliveries: a ping that failed for good just now is told to its sender in this tick.

@@ -62,6 +62,8 @@ def slack_failed(
     failure = classify(exc, permanent=permanent)
     if failure.kind == WORKSPACE and team_id is not None:
         _pause(deps, job_id, now, failure, team_id=team_id, what=what)
+        if waits is not None:
+            waits.pause(team_id)
         return PAUSED
     if failure.kind in (PERMANENT, WORKSPACE) or exhausted(attempts):
         why = f"slack: {failure.error}"
@@ -100,8 +102,10 @@ def slack_failed(
 
 
 def wait_with_workspace(deps: Deps, job_id: int, now: datetime, *, until: datetime) -> None:
-    """Slack told this job's workspace to wait, in this run: give the job back untried, due after the wait."""
+    """Slack told this job's workspace to wait (or refused its token), in this run: give the job back untried,
+    due after the wait (a paused workspace's jobs stay due, and are claimed again once its token works)."""
     retry_at = until + spread(until - now, key=job_id, attempts=1)
+    why = "ratelimited (its workspace was told to wait)" if until > now else "its workspace is paused (token refused)"
     with deps.session_factory.begin() as session:
         claims.release(
             session=session,
@@ -109,7 +113,7 @@ def wait_with_workspace(deps: Deps, job_id: int, now: datetime, *, until: dateti
             row_id=job_id,
             owner=deps.worker_id,
             retry_at=retry_at,
-            error="slack: ratelimited (its workspace was told to wait)",
+            error=f"slack: {why}",
             now=now,
             tried=False,
         )

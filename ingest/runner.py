@@ -198,6 +198,10 @@ def _retry_later(
         logger.error("giving up on event after %d attempts: %s", attempts, error, extra=log_extra)
         _give_up(deps, row_id, owner, now, f"gave up after {attempts} attempts: {error}")
         return Outcome.GAVE_UP
+    if wait is not None and attempts > 1:
+        # 429s in a row: Slack's Retry-After, but no sooner than the backoff, so that a storm on
+        # users.info cannot use up an event's tries within seconds (and drop it).
+        wait = max(wait, backoff(attempts - 1))
     retry_at = now + (wait if wait is not None else backoff(attempts))
     logger.warning("event will be retried at %s: %s", retry_at.isoformat(), error, extra=log_extra)
     with deps.session_factory.begin() as session:
