@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.fakes.slack_oauth import FakeOAuth
-from tests.fakes.slack_timing import AFTER, BEFORE, Hold, Holds, Match, pause
+from tests.fakes.slack_timing import AFTER, BEFORE, HangUp, Hold, Holds, Match, pause
 
 JSONDict = dict[str, Any]
 
@@ -133,6 +133,10 @@ class _Handler(BaseHTTPRequestHandler):
         )
         try:
             response = self.server.app(request)
+        except HangUp:
+            # No status line, nothing: the client sees the connection closed under it.
+            self.close_connection = True
+            return
         except Exception:
             self.server.errors.append(traceback.format_exc())
             response = HttpResponse.of_json(500, {"ok": False, "error": "fake_server_error"})
@@ -894,6 +898,10 @@ class FakeSlack(LoopbackFake):
     ) -> Hold:
         """Answer the next ``times`` matching calls of ``method`` only after ``seconds`` (past a client's timeout)."""
         return self.hold(method, after=after, times=times, match=match, timeout=seconds)
+
+    def hang_up(self, method: str, *, after: bool = True, times: int = 1, match: Match | None = None) -> Hold:
+        """Close the connection of the next ``times`` matching calls without an answer (by default after their effect)."""
+        return self._holds.add(Hold(method, AFTER if after else BEFORE, match, times, timeout=0.0, hang_up=True))
 
     def release_holds(self) -> None:
         """Answer every held call now and disarm every hold."""

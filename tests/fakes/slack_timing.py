@@ -32,6 +32,8 @@ class Hold:
     match: Match | None
     remaining: int
     timeout: float
+    # Close the connection instead of answering, as when Slack (or a proxy) drops it mid-call.
+    hang_up: bool = False
     reached: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     # The params of every call held so far.
@@ -78,7 +80,13 @@ class Holds:
             hold.release()
 
 
+class HangUp(Exception):
+    """Raised by the fake's app: the handler closes the connection without an answer."""
+
+
 def pause(hold: Hold) -> None:
     """Signal that the call is held, then wait for the release (or the hold's timeout)."""
     hold.reached.set()
     hold.released.wait(hold.timeout)
+    if hold.hang_up:
+        raise HangUp(hold.method)

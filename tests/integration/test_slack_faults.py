@@ -135,6 +135,20 @@ def test_server_errors_back_off_one_then_two_minutes_and_the_ping_arrives_once(
     assert _pending(deps) == [] and len(_dms(fake_slack, person)) == 1
 
 
+def test_a_connection_dropped_after_slack_posted_is_not_retried_blindly_and_the_ping_arrives_once(
+    deps: Deps, handoff: HandoffApp, fake_slack: FakeSlack, clock: FixedClock
+) -> None:
+    (person,) = _recipients(fake_slack, 1)
+    _hold(deps, [person])
+    fake_slack.hang_up("chat.postMessage", match=lambda params: params.get("channel") == f"D{person}")
+    _tick_at(deps, handoff, clock, MORNING)
+    # Slack has the message; the client, not knowing, must not post it again at once.
+    assert len(_dms(fake_slack, person)) == 1
+    (due,) = _pending(deps)
+    _tick_at(deps, handoff, clock, due)
+    assert _pending(deps) == [] and len(_dms(fake_slack, person)) == 1
+
+
 @pytest.fixture
 def impatient(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterator[tuple[Deps, HandoffApp]]:
     """A process whose Slack calls time out after one second."""
