@@ -900,7 +900,7 @@ class FakeSlack(LoopbackFake):
         return self.hold(method, after=after, times=times, match=match, timeout=seconds)
 
     def hang_up(self, method: str, *, after: bool = True, times: int = 1, match: Match | None = None) -> Hold:
-        """Close the connection of the next ``times`` matching calls without an answer (by default after their effect)."""
+        """Close the connection of the next ``times`` matching calls unanswered (by default after their effect)."""
         return self._holds.add(Hold(method, AFTER if after else BEFORE, match, times, timeout=0.0, hang_up=True))
 
     def release_holds(self) -> None:
