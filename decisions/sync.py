@@ -92,8 +92,10 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) ->
     try:
         if decision.confirmation_ts is None:
             thread_ts = decision.thread_ts or decision.message_ts
-            # Taken over from a worker that may have posted it before dying: look before posting again.
-            posted = _posted_before(client, decision, thread_ts) if attempts > 1 else None
+            # Always look first, not only on a retry: another job of the same decision (a later
+            # version) may run while the first one's worker, which posted and died, still holds it.
+            # One read per decision filed; decisions are few.
+            posted = _posted_before(client, decision, thread_ts)
             if posted is None:
                 response = client.chat_postMessage(
                     channel=decision.channel_id,
