@@ -1,4 +1,4 @@
-"""The `handoff` console script: migrate, serve, tick, export, import, demo."""
+"""The `handoff` console script: migrate, serve, tick, status, export, import, demo."""
 
 from __future__ import annotations
 
@@ -29,6 +29,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-tick", action="store_true", help="do not run the minute tick in this process")
     tick = sub.add_parser("tick", help="do everything due now (or at --now) once, then exit")
     tick.add_argument("--now", type=parse_instant, help="the instant, ISO 8601 (no offset means UTC)")
+    status = sub.add_parser(
+        "status",
+        help="queue depths, the oldest due item, each process's last tick, recent failures",
+        description="Reads the database only (DATABASE_URL): held pings waiting, jobs by kind (due, in work, "
+        "later, retrying, failed in the last 24 h), inbox events pending, the oldest due item and how late it is, "
+        "workspaces paused because Slack refuses their token, the last tick of each process, and the latest "
+        "failures with their errors.",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON document instead of tables, for tooling")
+    status.add_argument("--failures", type=int, default=10, metavar="N", help="how many recent failures (default 10)")
+    status.add_argument("--now", type=parse_instant, help="read as of this instant, ISO 8601 (default: now)")
     export = sub.add_parser("export", help="export data from the store")
     kinds = export.add_subparsers(dest="what", required=True, metavar="WHAT")
     decisions = kinds.add_parser("decisions", help="the decision log as Markdown, CSV or JSON")
@@ -117,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export_decisions(settings, args)
         if args.command == "import":
             return _import(settings, args)
+        if args.command == "status":
+            return _status(settings, now=args.now, as_json=args.json, failures=args.failures)
         return _tick(settings, now=args.now)
     except ConfigError as exc:
         print(f"handoff: {exc}", file=sys.stderr)
@@ -176,6 +189,19 @@ def _tick(settings: Settings, *, now: datetime | None) -> int:
         settings.require("SLACK_BOT_TOKEN")
     report = tick_once(settings, now=now)
     print(f"handoff: {report.summary()}")
+    return 0
+
+
+def _status(settings: Settings, *, now: datetime | None, as_json: bool, failures: int) -> int:
+    from bot.service import status_once
+    from bot.status_view import as_json as status_json
+    from bot.status_view import show
+
+    status = status_once(settings, now=now, failures=max(failures, 0))
+    if as_json:
+        sys.stdout.write(status_json(status) + "\n")
+    else:
+        show(status, sys.stdout)
     return 0
 
 

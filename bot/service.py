@@ -6,7 +6,8 @@ import logging
 from datetime import datetime
 
 from bot.app import create_app
-from bot.clock import FixedClock
+from bot.clock import FixedClock, SystemClock
+from bot.db import build_engine, build_read_session_factory
 from bot.event_worker import EventWorker
 from bot.migrate import pending_revision
 from bot.request_gate import gate_for
@@ -14,6 +15,7 @@ from bot.runtime import build_deps
 from bot.scheduler import build_scheduler
 from bot.settings import ConfigError, Settings
 from bot.tick import TickReport, run_tick
+from store.status import Status, read_status
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,17 @@ def tick_once(settings: Settings, *, now: datetime | None) -> TickReport:
     finally:
         handoff.close()
         deps.engine.dispose()
+
+
+def status_once(settings: Settings, *, now: datetime | None, failures: int) -> Status:
+    """What `handoff status` shows, read at `now` (default: the wall clock)."""
+    _check_schema(settings.database_url)
+    engine = build_engine(settings.database_url, pool_size=1)
+    try:
+        with build_read_session_factory(engine)() as session:
+            return read_status(session=session, now=now or SystemClock().now(), failures=failures)
+    finally:
+        engine.dispose()
 
 
 def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_tick_job: bool) -> int:

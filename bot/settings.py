@@ -30,6 +30,7 @@ HINTS: dict[str, str] = {
     ),
     "HANDOFF_INSECURE_DEV": "1 (only for a local trial: workspace tokens are then stored in plain text) or 0",
     "HANDOFF_UNINSTALL_GRACE_DAYS": "a whole number of days from 0 to 3650, e.g. 30",
+    "HANDOFF_SLACK_TIMEOUT_SECONDS": "a whole number of seconds from 1 to 120, e.g. 10",
 }
 
 
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     # After an uninstall, how long the decision log is kept for a reinstall or an export.
     handoff_uninstall_grace_days: int = Field(
         30, ge=0, le=3650, validation_alias=AliasChoices("HANDOFF_UNINSTALL_GRACE_DAYS")
+    )
+    # How long one Web API call may take before it counts as failed (its outcome then unknown).
+    handoff_slack_timeout_seconds: int = Field(
+        10, ge=1, le=120, validation_alias=AliasChoices("HANDOFF_SLACK_TIMEOUT_SECONDS")
     )
 
     @field_validator("slack_api_url")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
     from store.installations import HandoffInstallationStore
 
 logger = logging.getLogger(__name__)
-
-HTTP_TIMEOUT_SECONDS = 10
 
 
 class SlackClients(Protocol):
@@ -65,17 +64,24 @@ def build_web_client(settings: Settings, token: str | None = None) -> WebClient:
 def api_client(settings: Settings, token: str | None) -> WebClient:
     """A WebClient on SLACK_API_URL with exactly this token (None: no token, as OAuth calls want).
 
-    Only a dropped connection is retried here, once and at once. Rate limits and server errors
-    are not slept on inside the client: the caller re-queues the work with a due time (see
-    `store.claims.release`), so a 429 storm never pins a worker thread.
+    Only a connection that failed before the request went out (refused, reset while connecting) is
+    retried here, once and at once. A connection dropped after the request was sent is not: Slack
+    may have posted the message, and posting it again at once would be a duplicate; the caller's
+    retry looks in the conversation first. Rate limits, server errors and timeouts
+    (HANDOFF_SLACK_TIMEOUT_SECONDS) are not slept on inside the client either: the caller re-queues
+    the work with a due time (see `decisions.job_results`), so a 429 storm never pins a thread.
     """
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
-        timeout=HTTP_TIMEOUT_SECONDS,
+        timeout=settings.handoff_slack_timeout_seconds,
         retry_handlers=[
             ConnectionErrorRetryHandler(
-                max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(fixed_internal=0.0)
+                max_retry_count=1,
+                interval_calculator=FixedValueRetryIntervalCalculator(fixed_internal=0.0),
+                # urllib wraps failures while connecting or sending in URLError; a reset or a hang-up
+                # while waiting for the answer (ConnectionResetError, RemoteDisconnected) is left out.
+                error_types=[URLError],
             )
         ],
     )

@@ -22,8 +22,8 @@ from digest import delivery as catchup_delivery
 from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
-from installs import rotation, uninstall
-from pings import delivery
+from installs import rotation, token_health, uninstall
+from pings import delivery, notices, recipient_check
 from store import (
     channel_summaries,
     claims,
@@ -71,6 +71,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
     tasks: list[TickTask] = [
         # First: every later task may call Slack with a workspace's token.
         rotate_tokens,
+        recheck_paused_workspaces,
         lambda d, n, r: replay_inbox(d, processors, n, r),
         deliver_decision_messages,
         deliver_decision_reviews,
@@ -122,8 +123,17 @@ def deliver_catchups(deps: Deps, now: datetime, report: TickReport) -> None:
 def deliver_pings(deps: Deps, now: datetime, report: TickReport) -> None:
     """Deliver pings whose recipients' day has started, and give stranded held pings a delivery."""
     del now  # the delivery reads the same clock
+    # First: a ping whose recipient Slack could not tell us about is sent now or held for their hours.
+    report.add("ping_recipients_checked", recipient_check.check_due(deps))
     report.add("pings_swept", delivery.sweep_stranded(deps))
     report.add("pings_delivered", delivery.deliver_due(deps))
+    # After the deliveries: a ping that failed for good just now is told to its sender in this tick.
+    report.add("ping_failure_notices", notices.deliver_due(deps))
+
+
+def recheck_paused_workspaces(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Workspaces whose token Slack refused: ask again every few minutes, and resume those it takes."""
+    report.add("workspaces_resumed", token_health.recheck_due(deps, now))
 
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:

@@ -1,15 +1,31 @@
-"""Recording how a decision job (Handoff's message, a review reminder) went, the same way for each."""
+"""Recording how a job that calls Slack went, the same way for every kind of job.
+
+Done; or Slack failed and the job is tried again later (Retry-After, else backoff, spread); or
+Slack refuses the workspace's token and the job waits with its workspace; or the job can never
+succeed (the person is gone, or the tries ran out) and is kept with its error, after
+`on_give_up` has done what the kind of job owes its people (in the same transaction).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
+from collections.abc import Callable
+from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from bot.slack_client import retry_after
-from store import claims
+from bot.retries import MAX_ATTEMPTS, WorkspaceWaits, exhausted, spread, wait_before_retry
+from bot.slack_failures import PERMANENT, RATE_LIMITED, WORKSPACE, SlackFailure, classify
+from store import claims, teams
 from store.models import Job
+
+logger = logging.getLogger(__name__)
+
+RETRY, GAVE_UP, PAUSED = "retry", "gave_up", "paused"
+
+# Runs inside the give-up's transaction, with the reason kept on the job.
+GiveUp = Callable[[Session, str], None]
 
 
 def done(deps: Deps, job_id: int, now: datetime) -> None:
@@ -25,15 +41,103 @@ def dropped(deps: Deps, job_id: int, now: datetime, *, reason: str) -> None:
 
 
 def slack_failed(
-    deps: Deps, job_id: int, now: datetime, exc: SlackApiError, *, permanent: frozenset[str], fallback: timedelta
-) -> None:
-    """Slack refused: drop the job on a permanent error, else retry after Slack's Retry-After (or `fallback`)."""
-    error = str(exc.response.get("error", ""))
-    if error in permanent:
-        dropped(deps, job_id, now, reason=f"slack: {error}")
-        return
-    wait = retry_after(exc) or fallback
+    deps: Deps,
+    job_id: int,
+    now: datetime,
+    exc: Exception,
+    *,
+    permanent: frozenset[str],
+    attempts: int,
+    what: str,
+    team_id: str | None = None,
+    on_give_up: GiveUp | None = None,
+    waits: WorkspaceWaits | None = None,
+) -> str:
+    """A Slack call of the job failed: retry later, pause with the workspace, or give up; returns which.
+
+    `team_id`: the workspace whose token made the call (None: the call used no bot token, as a
+    token refresh does, so a refused token is this job's own failure). `waits`: the run's record
+    of workspaces told to wait, so that the run's other items for them wait without a call.
+    """
+    failure = classify(exc, permanent=permanent)
+    if failure.kind == WORKSPACE and team_id is not None:
+        _pause(deps, job_id, now, failure, team_id=team_id, what=what)
+        if waits is not None:
+            waits.pause(team_id)
+        return PAUSED
+    if failure.kind in (PERMANENT, WORKSPACE) or exhausted(attempts):
+        why = f"slack: {failure.error}"
+        if failure.kind not in (PERMANENT, WORKSPACE):
+            why = f"gave up after {attempts} attempts: {why}"
+        with deps.session_factory.begin() as session:
+            ours = claims.give_up(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now, error=why)
+            if ours and on_give_up is not None:
+                on_give_up(session, why)
+        logger.error("%s failed for good (job %s): %s", what, job_id, why)
+        return GAVE_UP
+    retry_at = now + wait_before_retry(attempts=attempts, retry_after=failure.retry_after, key=job_id)
+    if failure.kind == RATE_LIMITED and team_id is not None and waits is not None:
+        assert failure.retry_after is not None
+        waits.note(team_id, now + failure.retry_after)
     with deps.session_factory.begin() as session:
         claims.release(
-            session=session, model=Job, row_id=job_id, owner=deps.worker_id, retry_at=now + wait, error=error
+            session=session,
+            model=Job,
+            row_id=job_id,
+            owner=deps.worker_id,
+            retry_at=retry_at,
+            error=f"slack: {failure.error}",
+            now=now,
+        )
+    logger.warning(
+        "%s waits (job %s): Slack says %s; attempt %d of %d, next at %s",
+        what,
+        job_id,
+        failure.error,
+        attempts,
+        MAX_ATTEMPTS,
+        retry_at.isoformat(),
+    )
+    return RETRY
+
+
+def wait_with_workspace(deps: Deps, job_id: int, now: datetime, *, until: datetime) -> None:
+    """Slack told this job's workspace to wait (or refused its token), in this run: give the job back untried,
+    due after the wait (a paused workspace's jobs stay due, and are claimed again once its token works)."""
+    retry_at = until + spread(until - now, key=job_id, attempts=1)
+    why = "ratelimited (its workspace was told to wait)" if until > now else "its workspace is paused (token refused)"
+    with deps.session_factory.begin() as session:
+        claims.release(
+            session=session,
+            model=Job,
+            row_id=job_id,
+            owner=deps.worker_id,
+            retry_at=retry_at,
+            error=f"slack: {why}",
+            now=now,
+            tried=False,
+        )
+
+
+def _pause(deps: Deps, job_id: int, now: datetime, failure: SlackFailure, *, team_id: str, what: str) -> None:
+    with deps.session_factory.begin() as session:
+        newly = teams.pause_sending(session=session, team_id=team_id, error=failure.error, now=now)
+        # Untried as far as its own tries go, and due at once when the workspace works again.
+        claims.release(
+            session=session,
+            model=Job,
+            row_id=job_id,
+            owner=deps.worker_id,
+            retry_at=now,
+            error=f"slack: {failure.error} (workspace paused)",
+            now=now,
+            tried=False,
+        )
+    if newly:
+        logger.error(
+            "Slack refuses Handoff's token for workspace %s (%s, on %s): nothing more goes out there until it "
+            "works again (reinstall Handoff, or fix SLACK_BOT_TOKEN); what is due waits and nothing is dropped",
+            team_id,
+            failure.error,
+            what,
         )

@@ -12,11 +12,13 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from bot.retries import WorkspaceWaits
+from bot.slack_failures import SLACK_CALL_ERRORS
+from bot.slack_history import metadata, tagged
 from decisions import job_results as results
 from decisions.blocks import quoted
 from hours.schedule import next_start, zone_for
@@ -28,8 +30,10 @@ from store.working_hours import Schedule
 logger = logging.getLogger(__name__)
 
 REVIEW_KIND = "decision_review"
+METADATA_TYPE = "handoff_review"
 LEASE = timedelta(minutes=2)
-PERMANENT = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "invalid_auth", "token_revoked"})
+# The owner can never get it. (A token Slack refuses pauses the workspace: `bot.slack_failures`.)
+PERMANENT = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled"})
 
 
 def due_at(review_by: date, schedule: Schedule) -> datetime:
@@ -64,11 +68,20 @@ def deliver_due(deps: Deps, *, limit: int = 50) -> int:
     """DM every owner whose review is due; returns how many were sent."""
     now = deps.clock.now()
     with deps.session_factory.begin() as session:
-        due = jobs.claim(session=session, kinds=[REVIEW_KIND], now=now, owner=deps.worker_id, lease=LEASE, limit=limit)
-    return sum(_deliver(deps, job, now) for job in due)
+        due = jobs.claim(
+            session=session,
+            kinds=[REVIEW_KIND],
+            now=now,
+            owner=deps.worker_id,
+            lease=LEASE,
+            limit=limit,
+            reachable_only=True,
+        )
+    waits = WorkspaceWaits()
+    return sum(_deliver(deps, job, now, waits) for job in due)
 
 
-def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
+def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:
     with deps.read_session_factory() as session:
         decision = store.get(session=session, team_id=str(job.team_id), decision_id=int(job.payload["decision_id"]))
     still_due = (
@@ -82,6 +95,9 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
         # Retracted, superseded, re-dated or unowned since: nothing to remind.
         results.done(deps, int(job.id), now)
         return 0
+    if (until := waits.waiting(decision.team_id, now)) is not None:
+        results.wait_with_workspace(deps, int(job.id), now, until=until)
+        return 0
     client = deps.slack.for_team(decision.team_id)
     link = f" <{decision.permalink}|Open it in Slack>." if decision.permalink else ""
     text = f"Time to review a decision you own:{link} If it no longer holds, use *Supersede…* on its message."
@@ -92,11 +108,33 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": "Why: " + quoted(decision.why, limit=500)}]}
         )
+    job_id = int(job.id)
     try:
-        channel = client.conversations_open(users=decision.owner_id)["channel"]["id"]
-        client.chat_postMessage(channel=channel, text="Time to review a decision you own.", blocks=blocks)
-    except SlackApiError as exc:
-        results.slack_failed(deps, int(job.id), now, exc, permanent=PERMANENT, fallback=timedelta(minutes=5))
+        channel = str(client.conversations_open(users=decision.owner_id)["channel"]["id"])
+        # Taken over from a worker that may have posted it before dying: look before posting again.
+        if int(job.attempts) > 1 and any(
+            tag.get("job") == job_id for tag, _ in tagged(client, channel, event_type=METADATA_TYPE)
+        ):
+            results.done(deps, job_id, now)
+            return 1
+        client.chat_postMessage(
+            channel=channel,
+            text="Time to review a decision you own.",
+            blocks=blocks,
+            metadata=metadata(METADATA_TYPE, job=job_id, decision=decision.id),
+        )
+    except SLACK_CALL_ERRORS as exc:
+        results.slack_failed(
+            deps,
+            job_id,
+            now,
+            exc,
+            permanent=PERMANENT,
+            attempts=int(job.attempts),
+            what=f"review reminder of decision {decision.id} to {decision.owner_id}",
+            team_id=decision.team_id,
+            waits=waits,
+        )
         return 0
     results.done(deps, int(job.id), now)
     return 1

@@ -12,14 +12,16 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk import WebClient
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from bot.retries import WorkspaceWaits
+from bot.slack_failures import SLACK_CALL_ERRORS
+from bot.slack_history import metadata, tagged
 from decisions import job_results as results
 from decisions.blocks import confirmation
-from ingest.runner import backoff
 from store import claims, jobs
 from store import decisions as store
 from store.models import Decision, Job
@@ -27,11 +29,13 @@ from store.models import Decision, Job
 logger = logging.getLogger(__name__)
 
 SYNC_KIND = "decision_message"
+METADATA_TYPE = "handoff_decision"
 LEASE = timedelta(minutes=2)
-# Slack's answers that no retry will change: the job is kept with the error for operators.
-PERMANENT = frozenset(
-    {"channel_not_found", "not_in_channel", "is_archived", "message_not_found", "invalid_auth", "token_revoked"}
-)
+# Slack's answers that no retry will change: the job is kept with the error for operators. (A token
+# Slack refuses pauses the workspace instead: `bot.slack_failures`.)
+PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "message_not_found"})
+# A channel gets more traffic than a DM: read further back for our own message.
+CHANNEL_HISTORY = 200
 
 
 def schedule(*, session: Session, decision: Decision, now: datetime) -> None:
@@ -52,14 +56,20 @@ def deliver_due(deps: Deps, *, limit: int = 50) -> int:
     """Post or update the messages of every due job; returns how many were delivered."""
     now = deps.clock.now()
     with deps.session_factory.begin() as session:
-        due = jobs.claim(session=session, kinds=[SYNC_KIND], now=now, owner=deps.worker_id, lease=LEASE, limit=limit)
-    delivered = 0
-    for job in due:
-        delivered += _deliver(deps, job, now)
-    return delivered
+        due = jobs.claim(
+            session=session,
+            kinds=[SYNC_KIND],
+            now=now,
+            owner=deps.worker_id,
+            lease=LEASE,
+            limit=limit,
+            reachable_only=True,
+        )
+    waits = WorkspaceWaits()
+    return sum(_deliver(deps, job, now, waits) for job in due)
 
 
-def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
+def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:
     job_id, team_id, attempts = int(job.id), str(job.team_id), int(job.attempts)
     decision_id = int(job.payload["decision_id"])
     with deps.read_session_factory() as session:
@@ -75,23 +85,32 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
         results.dropped(deps, job_id, now, reason="decision no longer exists")
         return 0
     text, blocks = confirmation(decision, replaces=replaces, replaced_by=replaced_by, has_thread=has_thread)
+    if (until := waits.waiting(team_id, now)) is not None:
+        results.wait_with_workspace(deps, job_id, now, until=until)
+        return 0
     client = deps.slack.for_team(team_id)
     try:
         if decision.confirmation_ts is None:
-            response = client.chat_postMessage(
-                channel=decision.channel_id,
-                thread_ts=decision.thread_ts or decision.message_ts,
-                text=text,
-                blocks=blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            thread_ts = decision.thread_ts or decision.message_ts
+            # Always look first, not only on a retry: another job of the same decision (a later
+            # version) may run while the first one's worker, which posted and died, still holds it.
+            # One read per decision filed; decisions are few.
+            posted = _posted_before(client, decision, thread_ts)
+            if posted is None:
+                response = client.chat_postMessage(
+                    channel=decision.channel_id,
+                    thread_ts=thread_ts,
+                    text=text,
+                    blocks=blocks,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata=metadata(METADATA_TYPE, decision=decision.id),
+                )
+                posted = str(response["ts"])
             with deps.session_factory.begin() as session:
                 row = store.get(session=session, team_id=team_id, decision_id=decision_id)
                 assert row is not None
-                store.record_confirmation(
-                    session=session, decision=row, channel_id=str(response["channel"]), ts=str(response["ts"])
-                )
+                store.record_confirmation(session=session, decision=row, channel_id=decision.channel_id, ts=posted)
                 claims.complete(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now)
             return 1
         client.chat_update(
@@ -100,12 +119,24 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
             text=text,
             blocks=blocks,
         )
-    except SlackApiError as exc:
-        if exc.response.get("error") in PERMANENT:
-            logger.warning(
-                "cannot show decision %s in %s: %s", decision_id, decision.channel_id, exc.response.get("error")
-            )
-        results.slack_failed(deps, job_id, now, exc, permanent=PERMANENT, fallback=backoff(attempts + 1))
+    except SLACK_CALL_ERRORS as exc:
+        results.slack_failed(
+            deps,
+            job_id,
+            now,
+            exc,
+            permanent=PERMANENT,
+            attempts=attempts,
+            what=f"the message about decision {decision_id} in {decision.channel_id}",
+            team_id=team_id,
+            waits=waits,
+        )
         return 0
     results.done(deps, job_id, now)
     return 1
+
+
+def _posted_before(client: WebClient, decision: Decision, thread_ts: str | None) -> str | None:
+    """The ts of Handoff's message about `decision` if an earlier try posted it (tagged with its id)."""
+    found = tagged(client, decision.channel_id, event_type=METADATA_TYPE, thread_ts=thread_ts, limit=CHANNEL_HISTORY)
+    return next((ts for payload, ts in found if payload.get("decision") == decision.id), None)

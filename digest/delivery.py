@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from bot.retries import WorkspaceWaits
+from bot.slack_failures import SLACK_CALL_ERRORS
+from bot.slack_history import metadata, tagged
 from decisions import job_results as results
 from decisions.permalinks import link_decisions
 from digest.collector import collector_paused
@@ -48,9 +50,9 @@ BATCH = 200
 # The first catch-up covers the day (or week) before it; none covers more than two weeks.
 FIRST_SPAN = {"daily": timedelta(days=1), WEEKLY: timedelta(days=7)}
 LONGEST_SPAN = timedelta(days=14)
-PERMANENT = frozenset(
-    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "invalid_auth", "token_revoked"}
-)
+# The person can never get it. (A token Slack refuses pauses the workspace instead: see
+# `bot.slack_failures.TOKEN_DEAD`.)
+PERMANENT = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
 
 
 @dataclass
@@ -84,14 +86,25 @@ Send = Callable[[Deps, "Due", datetime], bool]
 
 def deliver_due(deps: Deps, now: datetime, *, limit: int = BATCH, send: Send | None = None) -> Outcome:
     """Send every catch-up due at `now` (`send` replaces posting to Slack: the benchmark leaves Slack out)."""
-    post = send or _post
+    waits = WorkspaceWaits()
+
+    def post_to_slack(deps: Deps, due: Due, now: datetime) -> bool:
+        return _post(deps, due, now, waits)
+
+    post = send or post_to_slack
     outcome = Outcome()
     # Batches of one round share their windows: each workspace's traffic is read once for them all.
     rounds: dict[str, Round] = {}
     while True:
         with deps.session_factory.begin() as session:
             rows = jobs.claim(
-                session=session, kinds=[CATCHUP_KIND], now=now, owner=deps.worker_id, lease=LEASE, limit=limit
+                session=session,
+                kinds=[CATCHUP_KIND],
+                now=now,
+                owner=deps.worker_id,
+                lease=LEASE,
+                limit=limit,
+                reachable_only=True,
             )
             batch, stale = _prepare(session, rows, now)
             claims.complete_many(session=session, model=Job, row_ids=stale, owner=deps.worker_id, now=now)
@@ -226,8 +239,9 @@ def _learn_team_url(deps: Deps, team_id: str, now: datetime) -> None:
             return
     try:
         answer = deps.slack.for_team(team_id).auth_test()
-    except SlackApiError as exc:
-        logger.info("cannot read %s's URL; catch-ups link through the app: %s", team_id, exc.response.get("error"))
+    except SLACK_CALL_ERRORS as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        logger.info("cannot read %s's URL; catch-ups link through the app: %s", team_id, error)
         return
     with deps.session_factory.begin() as session:
         row = teams.ensure_team(session=session, team_id=team_id, now=now)
@@ -239,12 +253,17 @@ def _learn_team_url(deps: Deps, team_id: str, now: datetime) -> None:
             link_decisions(session=session, team_id=team_id, url=row.url)
 
 
-def _post(deps: Deps, due: Due, now: datetime) -> bool:
+def _post(deps: Deps, due: Due, now: datetime, waits: WorkspaceWaits) -> bool:
     """Send one catch-up; True when Slack has it (the caller records it)."""
+    if (until := waits.waiting(due.team_id, now)) is not None:
+        results.wait_with_workspace(deps, due.job_id, now, until=until)
+        return False
     client = deps.slack.for_team(due.team_id)
     try:
         channel = str(client.conversations_open(users=due.user_id)["channel"]["id"])
-        if due.attempts > 1 and _already_sent(client, channel, due.job_id):
+        if due.attempts > 1 and any(
+            payload.get("job") == due.job_id for payload, _ in tagged(client, channel, event_type=METADATA_TYPE)
+        ):
             return True
         client.chat_postMessage(
             channel=channel,
@@ -252,28 +271,31 @@ def _post(deps: Deps, due: Due, now: datetime) -> bool:
             blocks=due.blocks,
             unfurl_links=False,
             unfurl_media=False,
-            metadata={"event_type": METADATA_TYPE, "event_payload": {"job": due.job_id}},
+            metadata=metadata(METADATA_TYPE, job=due.job_id),
         )
-    except SlackApiError as exc:
-        error = str(exc.response.get("error", ""))
-        logger.info("catch-up %s for %s waits: %s", due.job_id, due.user_id, error)
-        if error in PERMANENT:
-            # The account is gone: its pings go back to their own delivery, which tells the senders.
-            with deps.session_factory.begin() as session:
-                held_pings.detach(session=session, job_ids=[due.job_id])
-        results.slack_failed(deps, due.job_id, now, exc, permanent=PERMANENT, fallback=timedelta(minutes=1))
+    except SLACK_CALL_ERRORS as exc:
+        results.slack_failed(
+            deps,
+            due.job_id,
+            now,
+            exc,
+            permanent=PERMANENT,
+            attempts=due.attempts,
+            what=f"catch-up for {due.user_id}",
+            team_id=due.team_id,
+            on_give_up=lambda session, why: _gave_up(session, due, why),
+            waits=waits,
+        )
         return False
     return True
 
 
-def _already_sent(client: WebClient, channel: str, job_id: int) -> bool:
-    """Whether an earlier attempt posted this catch-up but died before recording it."""
-    history = client.conversations_history(channel=channel, limit=20, include_all_metadata=True)
-    for message in history.get("messages") or []:
-        metadata = message.get("metadata") or {}
-        if metadata.get("event_type") == METADATA_TYPE and (metadata.get("event_payload") or {}).get("job") == job_id:
-            return True
-    return False
+def _gave_up(session: Session, due: Due, why: str) -> None:
+    """This catch-up will not go: its pings go back to a delivery of their own (which tells their senders if
+    they fail too), and, unless the person is gone, their next catch-up is planned."""
+    held_pings.detach(session=session, job_ids=[due.job_id])
+    if why.removeprefix("slack: ") not in PERMANENT:
+        catchups.set_planned(session=session, team_id=due.team_id, user_id=due.user_id, due_at=None)
 
 
 def record_sent(*, session: Session, sent: list[Due], owner: str, now: datetime) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from digest.when import next_catchup
 from store import catchups, jobs
 from store.catchups import WEEKLY, Plan
+from store.jobs import NewJob
 from store.models import WorkspaceSettings
 from store.working_hours import schedules_for
 
@@ -38,27 +39,30 @@ def plan_due(*, session: Session, now: datetime, limit: int = PLAN_BATCH) -> int
             session=session, team_id=team_id, user_ids=users, today=now.date() - timedelta(days=1)
         )
         last = catchups.last_window_ends(session=session, team_id=team_id, user_ids=users)
+        planned: dict[str, datetime] = {}
         for plan in plans:
             schedule = schedules[plan.user_id]
             # A start at this very minute still counts (the tick runs each minute); a start that
             # already had its catch-up never gets a second one.
             after = max(now - PLAN_SLACK, last.get(plan.user_id, now - PLAN_SLACK))
-            due = next_catchup(
+            planned[plan.user_id] = next_catchup(
                 schedule.hours,
                 schedule.time_off,
                 after=after,
                 weekly_on=(plan.weekday if plan.weekday is not None else 0) if plan.cadence == WEEKLY else None,
                 at_minute=plan.at_minute,
             )
-            jobs.schedule(
-                session=session,
-                kind=CATCHUP_KIND,
-                team_id=team_id,
-                key=f"{plan.user_id}:{due.isoformat()}",
-                due_at=due,
-                now=now,
-                # The job's due_at moves when a 429 defers it; the planned instant stays here.
-                payload={"recipient": plan.user_id, "planned": due.isoformat()},
-            )
-            catchups.set_planned(session=session, team_id=team_id, user_id=plan.user_id, due_at=due)
+        # One statement for the jobs and one round trip for the plans, whatever the number of people:
+        # a morning's sent catch-ups are all planned again in the tick that sent them.
+        jobs.schedule_many(
+            session=session,
+            kind=CATCHUP_KIND,
+            rows=[
+                # The job's due_at moves when a 429 defers it; the planned instant stays in its payload.
+                NewJob(team_id, f"{user_id}:{due.isoformat()}", due, {"recipient": user_id, "planned": due.isoformat()})
+                for user_id, due in planned.items()
+            ],
+            now=now,
+        )
+        catchups.set_planned_many(session=session, team_id=team_id, planned=planned)
     return len(waiting)

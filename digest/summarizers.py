@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import openai
-
 from bot.settings import Settings
 from digest.extractive import ExtractiveSummarizer
-from digest.llm import LLMSummarizer
 from digest.model import Summarizer
 
 # A catch-up is composed in the background: a slow model may take a while, but not hold a tick.
@@ -21,6 +18,12 @@ def build_summarizer(settings: Settings, *, max_points: int = 5) -> Summarizer:
     model = settings.handoff_llm_model
     if not settings.llm_enabled or model is None:
         return extractive
+    # Imported only when a model is configured: the openai package takes longer to import than the
+    # rest of Handoff, and `handoff tick` from cron starts a process every minute.
+    import openai
+
+    from digest.llm import LLMSummarizer
+
     client = openai.OpenAI(
         base_url=settings.openai_base_url,
         api_key=settings.openai_api_key,

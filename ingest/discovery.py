@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.deps import Deps
+from bot.slack_failures import SLACK_CALL_ERRORS, classify
 from ingest.known import KnownCache
 from ingest.slack_objects import channel_info_from_conversation, profile_from_user
 from store import channels, people
@@ -21,6 +22,8 @@ from store.people import Profile
 logger = logging.getLogger(__name__)
 
 MEMBERS_PAGE = 1000
+# Slack failed without saying how long to wait: ask again after this long.
+BUSY_RETRY = timedelta(minutes=1)
 # Slack answers these for a conversation or user Handoff cannot read; the event still counts.
 UNREADABLE = frozenset(
     {"channel_not_found", "not_in_channel", "user_not_found", "method_not_supported_for_channel_type"}
@@ -35,6 +38,8 @@ class Discovered:
     profiles: list[Profile] = field(default_factory=list)
     # (kind, id) of every channel and person that is stored once `save` commits.
     stored: list[tuple[str, str]] = field(default_factory=list)
+    # Slack could not be asked (rate-limited, failing, slow): ask again after this long. None: it answered.
+    busy_for: timedelta | None = None
 
     def save(self, *, session: Session, now: datetime) -> None:
         """Store it, inside the caller's unit of work."""
@@ -113,9 +118,10 @@ def learn(deps: Deps, *, team_id: str, channel_ids: Iterable[str] = (), user_ids
             known=KnownCache(),
             now=deps.clock.now(),
         )
-    except SlackApiError as exc:
-        logger.warning("could not read channels or people in %s: %s", team_id, exc.response.get("error"))
-        return Discovered()
+    except SLACK_CALL_ERRORS as exc:
+        failure = classify(exc, permanent=frozenset())
+        logger.warning("could not read channels or people in %s: %s", team_id, failure.error)
+        return Discovered(busy_for=failure.retry_after or BUSY_RETRY)
 
 
 def _fetch_channel(client: WebClient, team_id: str, channel_id: str) -> tuple[ChannelInfo, list[str]] | None:

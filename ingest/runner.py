@@ -198,10 +198,16 @@ def _retry_later(
         logger.error("giving up on event after %d attempts: %s", attempts, error, extra=log_extra)
         _give_up(deps, row_id, owner, now, f"gave up after {attempts} attempts: {error}")
         return Outcome.GAVE_UP
+    if wait is not None and attempts > 1:
+        # 429s in a row: Slack's Retry-After, but no sooner than the backoff, so that a storm on
+        # users.info cannot use up an event's tries within seconds (and drop it).
+        wait = max(wait, backoff(attempts - 1))
     retry_at = now + (wait if wait is not None else backoff(attempts))
     logger.warning("event will be retried at %s: %s", retry_at.isoformat(), error, extra=log_extra)
     with deps.session_factory.begin() as session:
-        claims.release(session=session, model=InboxEvent, row_id=row_id, owner=owner, retry_at=retry_at, error=error)
+        claims.release(
+            session=session, model=InboxEvent, row_id=row_id, owner=owner, retry_at=retry_at, error=error, now=now
+        )
     return Outcome.RETRY
 
 

@@ -28,7 +28,6 @@ ROTATION_KIND = "token_rotation"
 # How long before expiry a token is refreshed: long enough to ride out a few hours of trouble.
 AHEAD = timedelta(hours=3)
 LEASE = timedelta(minutes=5)
-RETRY = timedelta(minutes=5)
 # Slack's answers that no retry can fix: the app's credentials, or a refresh token that is no longer valid.
 PERMANENT = frozenset(
     {"invalid_refresh_token", "invalid_client_id", "bad_client_secret", "invalid_grant_type", "token_revoked"}
@@ -112,7 +111,9 @@ def _rotate(deps: Deps, store: HandoffInstallationStore, job: Row[Any], now: dat
                 error,
                 datetime.fromtimestamp(payload["expires_at"], UTC).isoformat(),
             )
-        results.slack_failed(deps, job_id, now, exc, permanent=PERMANENT, fallback=RETRY)
+        results.slack_failed(
+            deps, job_id, now, exc, permanent=PERMANENT, attempts=int(job.attempts), what="token refresh"
+        )
         return 0
     installation.bot_token = str(answer["access_token"])
     installation.bot_refresh_token = str(answer.get("refresh_token") or installation.bot_refresh_token)

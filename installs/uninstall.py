@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Row, func, select
 
 from bot.deps import Deps
+from bot.slack_failures import SLACK_CALL_ERRORS
 from decisions import job_results as results
 from ingest.runner import EventContext
 from store import claims, jobs, purge, teams
@@ -93,8 +94,10 @@ def _purge_log(deps: Deps, job: Row[Any], now: datetime) -> int:
         return 0
     try:
         installed = _installed(deps, team_id)
-    except SlackApiError as exc:
-        results.slack_failed(deps, int(job.id), now, exc, permanent=frozenset(), fallback=timedelta(hours=1))
+    except SLACK_CALL_ERRORS as exc:
+        results.slack_failed(
+            deps, int(job.id), now, exc, permanent=frozenset(), attempts=int(job.attempts), what="decision log purge"
+        )
         return 0
     if installed:
         # Reinstalled without the install flow noticing (single-workspace mode, a new SLACK_BOT_TOKEN).

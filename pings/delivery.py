@@ -20,12 +20,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
+from bot.retries import WorkspaceWaits
+from bot.slack_failures import SLACK_CALL_ERRORS
+from bot.slack_history import metadata, tagged
 from decisions import job_results as results
 from digest.planning import CATCHUP_KIND
+from pings import notices
 from pings.blocks import dm_messages
 from store import claims, held_pings, jobs
 from store.models import Job
@@ -39,9 +42,9 @@ LEASE = timedelta(minutes=2)
 CATCHUP_SLACK = timedelta(minutes=5)
 # A held ping no delivery took this long after it was due gets a delivery of its own.
 SWEEP_GRACE = timedelta(minutes=2)
-PERMANENT = frozenset(
-    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "invalid_auth", "token_revoked"}
-)
+# The recipient can never get it. (A token Slack refuses is the workspace's problem, not the
+# ping's: see `bot.slack_failures.TOKEN_DEAD`; the delivery waits with its workspace.)
+PERMANENT = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
 
 
 @dataclass
@@ -92,6 +95,7 @@ def claim_batch(*, session: Session, now: datetime, owner: str, limit: int) -> l
         lease=LEASE,
         limit=limit,
         columns=held_pings.delivery_columns(),
+        reachable_only=True,
     )
     if not rows:
         return []
@@ -101,10 +105,11 @@ def claim_batch(*, session: Session, now: datetime, owner: str, limit: int) -> l
         )
         for row in rows
     }
-    # A delivery claimed before (its worker died, or Slack said wait) may have taken pings then;
-    # read those first, as `attach` returns only the pings it takes now.
-    retried = [d.job_id for d in deliveries.values() if d.attempts > 1]
-    pings = held_pings.attached(session=session, job_ids=retried) if retried else []
+    # A delivery claimed before (its worker died, Slack said wait, its workspace was paused) may
+    # have taken pings then; read those first, as `attach` returns only the pings it takes now.
+    # Every claimed delivery, not only those with attempts behind them: one given back untried
+    # does not count the claim, yet keeps its pings.
+    pings = held_pings.attached(session=session, job_ids=list(deliveries))
     # A morning whose catch-up is due too leaves its pings to the catch-up: one DM, not two, even
     # when another replica's tick is sending catch-ups at this very moment.
     mornings = [d for d in deliveries.values() if d.held]
@@ -144,10 +149,11 @@ def deliver_due(deps: Deps, *, limit: int = 500) -> int:
     """Send every due delivery; returns how many pings reached their recipients."""
     now = deps.clock.now()
     delivered = 0
+    waits = WorkspaceWaits()
     while True:
         with deps.session_factory.begin() as session:
             batch = claim_batch(session=session, now=now, owner=deps.worker_id, limit=limit)
-        sent = [delivery for delivery in batch if _deliver(deps, delivery, now)]
+        sent = [delivery for delivery in batch if _deliver(deps, delivery, now, waits)]
         if sent:
             with deps.session_factory.begin() as session:
                 delivered += record_sent(session=session, deliveries=sent, owner=deps.worker_id, now=now)
@@ -173,11 +179,14 @@ def sweep_stranded(deps: Deps) -> int:
     return len(stranded)
 
 
-def _deliver(deps: Deps, delivery: Delivery, now: datetime) -> bool:
+def _deliver(deps: Deps, delivery: Delivery, now: datetime, waits: WorkspaceWaits) -> bool:
     """Send one delivery's message(s); True when Slack has them all (the caller records it)."""
     if not delivery.pings:
         # Cancelled since, or another delivery took them first: nothing to say.
         results.done(deps, delivery.job_id, now)
+        return False
+    if (until := waits.waiting(delivery.team_id, now)) is not None:
+        results.wait_with_workspace(deps, delivery.job_id, now, until=until)
         return False
     client = deps.slack.for_team(delivery.team_id)
     try:
@@ -192,48 +201,49 @@ def _deliver(deps: Deps, delivery: Delivery, now: datetime) -> bool:
                 blocks=blocks,
                 unfurl_links=False,
                 unfurl_media=False,
-                metadata={"event_type": METADATA_TYPE, "event_payload": {"delivery": delivery.job_id, "part": part}},
+                metadata=metadata(METADATA_TYPE, delivery=delivery.job_id, part=part),
             )
-    except SlackApiError as exc:
-        error = str(exc.response.get("error", ""))
-        if error in PERMANENT:
-            _failed(deps, delivery, now, error)
-        else:
-            logger.info("ping delivery %s to %s waits: %s", delivery.job_id, delivery.recipient_id, error)
-            results.slack_failed(deps, delivery.job_id, now, exc, permanent=PERMANENT, fallback=timedelta(minutes=1))
+    except SLACK_CALL_ERRORS as exc:
+        results.slack_failed(
+            deps,
+            delivery.job_id,
+            now,
+            exc,
+            permanent=PERMANENT,
+            attempts=delivery.attempts,
+            what=f"ping delivery to {delivery.recipient_id} ({len(delivery.pings)} pings)",
+            team_id=delivery.team_id,
+            on_give_up=lambda session, why: fail_pings(session=session, delivery=delivery, why=why, now=now),
+            waits=waits,
+        )
         return False
     return True
 
 
 def _sent_parts(client: WebClient, channel: str, job_id: int) -> set[int]:
     """Parts of this delivery already in the DM (an earlier attempt sent them but died before recording)."""
-    history = client.conversations_history(channel=channel, limit=50, include_all_metadata=True)
-    parts: set[int] = set()
-    for message in history.get("messages") or []:
-        metadata = message.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == METADATA_TYPE and payload.get("delivery") == job_id:
-            parts.add(int(payload.get("part", 0)))
-    return parts
+    return {
+        int(payload.get("part", 0))
+        for payload, _ in tagged(client, channel, event_type=METADATA_TYPE)
+        if payload.get("delivery") == job_id
+    }
 
 
-def _failed(deps: Deps, delivery: Delivery, now: datetime, error: str) -> None:
-    """Slack will never take it (the account is gone): the pings fail and each sender hears so."""
-    with deps.session_factory.begin() as session:
-        claims.give_up(session=session, model=Job, row_id=delivery.job_id, owner=deps.worker_id, now=now, error=error)
-        held_pings.settle(session=session, job_ids=[delivery.job_id], status=held_pings.FAILED, now=now, error=error)
+def fail_pings(*, session: Session, delivery: Delivery, why: str, now: datetime) -> None:
+    """Slack will never take it: its pings fail and each sender is told (a notice job each, same transaction)."""
+    error = why.removeprefix("slack: ")[:200]
+    held_pings.settle(session=session, job_ids=[delivery.job_id], status=held_pings.FAILED, now=now, error=error)
     by_sender: dict[str, int] = defaultdict(int)
     for ping in delivery.pings:
         by_sender[str(ping.sender_id)] += 1
-    client = deps.slack.for_team(delivery.team_id)
-    for sender_id, count in by_sender.items():
-        pings = "your ping" if count == 1 else f"your {count} pings"
-        try:
-            dm = client.conversations_open(users=sender_id)["channel"]["id"]
-            client.chat_postMessage(
-                channel=dm,
-                text=f"I couldn't deliver {pings} to <@{delivery.recipient_id}>: Slack says `{error}` "
-                "(their account may be deactivated). Nothing was sent; reach them another way if it matters.",
-            )
-        except SlackApiError as exc:
-            logger.warning("cannot tell %s that a ping failed: %s", sender_id, exc.response.get("error"))
+    for sender_id, count in sorted(by_sender.items()):
+        notices.schedule(
+            session=session,
+            team_id=delivery.team_id,
+            delivery_id=delivery.job_id,
+            sender_id=sender_id,
+            recipient_id=delivery.recipient_id,
+            count=count,
+            why=why,
+            now=now,
+        )

@@ -11,7 +11,7 @@ from bot.deps import Deps
 from hours.phrases import local_label, until_phrase
 from hours.schedule import is_working, next_start
 from ingest.discovery import learn
-from pings import delivery
+from pings import delivery, recipient_check
 from store import held_pings, people, working_hours
 from store.held_pings import NewPing
 from store.models import WorkspaceSettings
@@ -60,17 +60,24 @@ def learn_people(deps: Deps, *, team_id: str, user_ids: Sequence[str]) -> None:
 
 def check_recipients(
     deps: Deps, *, team_id: str, sender_id: str, recipients: Sequence[str]
-) -> tuple[list[str], list[Outcome]]:
-    """Learn the recipients from Slack when needed; split who can get a ping from who cannot (and why)."""
-    learn_people(deps, team_id=team_id, user_ids=recipients)
+) -> tuple[list[str], list[Outcome], list[str], timedelta]:
+    """Learn the recipients from Slack when needed: who can get a ping, who cannot (and why), and who
+    Slack could not tell us about for now (and when to ask again)."""
+    found = learn(deps, team_id=team_id, user_ids=recipients)
+    with deps.session_factory.begin() as session:
+        found.save(session=session, now=deps.clock.now())
     valid: list[str] = []
     refused: list[Outcome] = []
+    unchecked: list[str] = []
     with deps.read_session_factory() as session:
         for recipient in recipients:
             person = people.get_person(session=session, team_id=team_id, user_id=recipient)
             reason = None
             if recipient == sender_id:
                 reason = "that's you: for a note to self, try Slack's `/remind`."
+            elif person is None and found.busy_for is not None:
+                unchecked.append(recipient)
+                continue
             elif person is None:
                 reason = "I can't find this person in this workspace; nothing was sent."
             elif person.is_bot:
@@ -81,7 +88,7 @@ def check_recipients(
                 refused.append(Outcome(recipient_id=recipient, summary=reason))
             else:
                 valid.append(recipient)
-    return valid, refused
+    return valid, refused, unchecked, found.busy_for or timedelta(0)
 
 
 def send(
@@ -97,7 +104,9 @@ def send(
 ) -> list[Outcome] | CapReached:
     """Hold or send one ping per recipient; urgent ones past the workspace's daily cap wait for confirmation."""
     now = deps.clock.now()
-    valid, refused = check_recipients(deps, team_id=team_id, sender_id=sender_id, recipients=recipients)
+    valid, refused, unchecked, busy_for = check_recipients(
+        deps, team_id=team_id, sender_id=sender_id, recipients=recipients
+    )
     outcomes: list[Outcome] = []
     with deps.session_factory.begin() as session:
         if urgent and valid and not confirmed_urgent:
@@ -125,6 +134,18 @@ def send(
                     for recipient in valid
                 ]
                 return CapReached(sent_today=sent, cap=cap, ping_ids=tuple(waiting), refused=tuple(refused))
+        for recipient in unchecked:
+            # Slack could not tell us who they are (so not their hours): held until it can, not refused.
+            new = _new(team_id, sender_id, recipient, text=text, due_at=now, urgent=urgent, source=source)
+            ping_id = recipient_check.hold_unchecked(session=session, new=new, now=now, check_at=now + busy_for)
+            outcomes.append(
+                Outcome(
+                    recipient_id=recipient,
+                    summary="held: Slack is busy, so I couldn't look up their working hours yet; it goes out "
+                    "as soon as I can (now if they're working, else at the start of their day)",
+                    ping_id=ping_id,
+                )
+            )
         schedules = working_hours.schedules_for(session=session, team_id=team_id, user_ids=valid, today=now.date())
         for recipient in valid:
             schedule = schedules[recipient]

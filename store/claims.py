@@ -81,23 +81,33 @@ def release(
     owner: str,
     retry_at: datetime,
     error: str,
+    now: datetime,
+    tried: bool = True,
 ) -> bool:
-    """Give a claimed row back to be retried at `retry_at` (after a 429, say), recording why."""
-    return _owned_update(
-        session,
-        model,
-        row_id,
-        owner,
-        due_at=retry_at,
-        lease_owner=None,
-        lease_until=None,
-        last_error=error[:2000],
-    )
+    """Give a claimed row back to be retried at `retry_at` (after a 429, say), recording why and when.
+
+    `tried=False` gives back a row that was claimed but not tried (its workspace was told to wait,
+    or cannot be reached): the claim does not count as an attempt.
+    """
+    values: dict[str, Any] = {
+        "due_at": retry_at,
+        "lease_owner": None,
+        "lease_until": None,
+        "last_error": error[:2000],
+        "failed_at": now,
+    }
+    statement = _owned_update_statement(table_of(model), tuple(sorted(values)))
+    if not tried:
+        statement = statement.values(attempts=table_of(model).c.attempts - 1)
+    params = {"row_id": row_id, "owner": owner, **{f"new_{name}": value for name, value in values.items()}}
+    return bool(session.connection().execute(statement, params).rowcount)
 
 
 def give_up(*, session: Session, model: type[Claimable], row_id: int, owner: str, now: datetime, error: str) -> bool:
-    """Finish a row that cannot succeed (kept, with its error, for operators to see)."""
-    return _owned_update(session, model, row_id, owner, done_at=now, lease_until=None, last_error=error[:2000])
+    """Finish a row that cannot succeed (kept, with its error and when, for operators to see)."""
+    return _owned_update(
+        session, model, row_id, owner, done_at=now, lease_until=None, last_error=error[:2000], failed_at=now
+    )
 
 
 @cache

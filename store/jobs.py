@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,8 +12,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from store import claims
+from store import claims, teams, upsert
 from store.models import Job
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """One job to schedule with `schedule_many`."""
+
+    team_id: str
+    key: str
+    due_at: datetime
+    payload: dict[str, Any]
 
 
 def schedule(
@@ -36,6 +47,29 @@ def schedule(
     return session.execute(statement).scalar_one_or_none() is not None
 
 
+def schedule_many(*, session: Session, kind: str, rows: Sequence[NewJob], now: datetime) -> int:
+    """Schedule many jobs of one kind in one statement, leaving out those that exist; how many are new."""
+    new = upsert.insert_ignore_many(
+        session=session,
+        model=Job,
+        rows=[
+            {
+                "kind": kind,
+                "team_id": row.team_id,
+                "key": row.key,
+                "due_at": row.due_at,
+                "payload": row.payload,
+                "created_at": now,
+                "attempts": 0,
+            }
+            for row in rows
+        ],
+        key=["kind", "team_id", "key"],
+        returning=["id"],
+    )
+    return len(new)
+
+
 def claim(
     *,
     session: Session,
@@ -45,8 +79,15 @@ def claim(
     lease: timedelta,
     limit: int,
     columns: Sequence[ColumnElement[Any]] = (),
+    reachable_only: bool = False,
 ) -> list[Row[Any]]:
-    """Lease due jobs of the given kinds to `owner` (rows of every column of `jobs`, or id, due_at and `columns`)."""
+    """Lease due jobs of the given kinds to `owner` (rows of every column of `jobs`, or id, due_at and `columns`).
+
+    `reachable_only`: leave the jobs of workspaces whose token Slack refuses (they would only fail).
+    """
+    where: list[ColumnElement[bool]] = [Job.kind.in_(kinds)]
+    if reachable_only:
+        where.append(teams.reachable(Job.team_id))
     return claims.claim_due(
         session=session,
         model=Job,
@@ -54,7 +95,7 @@ def claim(
         owner=owner,
         lease=lease,
         limit=limit,
-        where=[Job.kind.in_(kinds)],
+        where=where,
         columns=columns,
     )
 

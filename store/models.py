@@ -57,6 +57,8 @@ class ClaimColumns:
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When `last_error` happened (`handoff status` lists recent failures).
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Team(Base):
@@ -73,6 +75,11 @@ class Team(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Handoff was uninstalled (its data purged); the decision log waits HANDOFF_UNINSTALL_GRACE_DAYS.
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Slack refuses Handoff's token for this workspace (invalid_auth, token_revoked…): its deliveries
+    # wait until the token works again (the tick asks auth.test every few minutes) or it is reinstalled.
+    token_error: Mapped[str | None] = mapped_column(String(64))
+    token_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    token_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Person(Base):
@@ -215,6 +222,13 @@ class InboxEvent(ClaimColumns, Base):
             postgresql_where=text("done_at IS NULL"),
         ),
         Index("ix_inbox_events_done", "done_at"),
+        # Recent failures, for `handoff status`.
+        Index(
+            "ix_inbox_events_failed",
+            "failed_at",
+            sqlite_where=text("failed_at IS NOT NULL"),
+            postgresql_where=text("failed_at IS NOT NULL"),
+        ),
     )
 
 
@@ -237,6 +251,13 @@ class Job(ClaimColumns, Base):
             "due_at",
             sqlite_where=text("done_at IS NULL"),
             postgresql_where=text("done_at IS NULL"),
+        ),
+        # Recent failures, for `handoff status`.
+        Index(
+            "ix_jobs_failed",
+            "failed_at",
+            sqlite_where=text("failed_at IS NOT NULL"),
+            postgresql_where=text("failed_at IS NOT NULL"),
         ),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Team
@@ -36,10 +36,16 @@ def mark_installed(
     if team_id:
         team = ensure_team(session=session, team_id=team_id, now=now, enterprise_id=enterprise_id)
         team.uninstalled_at = None
+        # A new install brings a new token: whatever waited for the old one can go.
+        team.token_error = team.token_error_at = team.token_checked_at = None
         if name:
             team.name = name
     elif enterprise_id:
-        session.execute(update(Team).where(Team.enterprise_id == enterprise_id).values(uninstalled_at=None))
+        session.execute(
+            update(Team)
+            .where(Team.enterprise_id == enterprise_id)
+            .values(uninstalled_at=None, token_error=None, token_error_at=None, token_checked_at=None)
+        )
 
 
 def mark_uninstalled(*, session: Session, team_id: str, now: datetime) -> datetime:
@@ -53,3 +59,38 @@ def mark_uninstalled(*, session: Session, team_id: str, now: datetime) -> dateti
 def in_org(*, session: Session, enterprise_id: str) -> list[str]:
     """The workspaces Handoff knows in an Enterprise Grid organization."""
     return list(session.scalars(select(Team.team_id).where(Team.enterprise_id == enterprise_id)))
+
+
+def pause_sending(*, session: Session, team_id: str, error: str, now: datetime) -> bool:
+    """Slack refuses Handoff's token for the workspace: its deliveries wait. True when it was not paused yet."""
+    team = ensure_team(session=session, team_id=team_id, now=now)
+    team.token_checked_at = now
+    if team.token_error is not None:
+        return False
+    team.token_error, team.token_error_at = error[:64], now
+    return True
+
+
+def resume_sending(*, session: Session, team_id: str) -> bool:
+    """The workspace's token works again (or Handoff was installed anew): True when it was paused."""
+    result = session.execute(
+        update(Team)
+        .where(Team.team_id == team_id, Team.token_error.is_not(None))
+        .values(token_error=None, token_error_at=None, token_checked_at=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def paused(*, session: Session) -> list[Team]:
+    """Workspaces whose deliveries wait because Slack refuses Handoff's token, longest paused first."""
+    return list(session.scalars(select(Team).where(Team.token_error.is_not(None)).order_by(Team.token_error_at)))
+
+
+def checked(*, session: Session, team_id: str, now: datetime) -> None:
+    """The paused workspace's token was tried again at `now` and still does not work."""
+    session.execute(update(Team).where(Team.team_id == team_id).values(token_checked_at=now))
+
+
+def reachable(team_id: SQLColumnExpression[str]) -> ColumnElement[bool]:
+    """A condition on a row's workspace: Slack has not refused Handoff's token for it."""
+    return team_id.not_in(select(Team.team_id).where(Team.token_error.is_not(None)))

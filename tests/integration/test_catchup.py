@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.retries import SPREAD
 from bot.tick import run_tick
 from digest import delivery as catchup_delivery
 from digest.home_section import CADENCE_ACTION, EXCLUDE_ACTION, SWITCH_ACTION, TIME_ACTION
@@ -149,7 +150,8 @@ def test_a_429_requeues_the_catch_up_and_a_crash_after_posting_never_sends_it_tw
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=30)
     assert _tick(deps, handoff, clock, DANA_START).get("catchups_sent") is None
     assert _tick(deps, handoff, clock, DANA_START + timedelta(seconds=29)).get("catchups_sent") is None
-    assert _tick(deps, handoff, clock, DANA_START + timedelta(seconds=30))["catchups_sent"] == 1
+    # Never before Retry-After, within a fifth more (the spread).
+    assert _tick(deps, handoff, clock, DANA_START + timedelta(seconds=30 * (1 + SPREAD)))["catchups_sent"] == 1
     assert len(_dms_to(fake_slack, "U2")) == 1
     # As if the worker died between Slack's answer and the commit: job leased, nothing recorded.
     with deps.session_factory.begin() as session:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.retries import SPREAD
 from bot.tick import run_tick
 from decisions.blocks import (
     EDIT_ACTION,
@@ -316,7 +317,7 @@ def test_a_confirmation_slack_refused_for_now_is_posted_by_the_tick(
     _react(live, "U2")
     assert _confirmations(fake_slack) == []
     assert run_tick(deps, handoff.processors).counts.get("decision_messages") is None  # not before Retry-After
-    clock.advance(seconds=30)
+    clock.advance(seconds=30 * (1 + SPREAD))  # Retry-After, and at most a fifth more (the spread)
     assert run_tick(deps, handoff.processors).counts["decision_messages"] == 1
     (post,) = _confirmations(fake_slack)
     assert _decisions(session_factory)[0].confirmation_ts == post.response["ts"]

@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.clock import FixedClock
+from bot.retries import SPREAD
 from bot.runtime import build_deps
 from bot.tick import TickReport, run_tick
 from installs.rotation import ROTATION_KIND
@@ -121,7 +122,7 @@ def test_a_rate_limited_refresh_is_tried_again_after_retry_after(world: OAuthWor
     assert "tokens_rotated" not in run_tick(world.deps, world.handoff.processors).counts
     world.clock.advance(seconds=119)
     assert "tokens_rotated" not in run_tick(world.deps, world.handoff.processors).counts
-    world.clock.advance(seconds=1)
+    world.clock.advance(seconds=1 + 120 * SPREAD)  # Retry-After, and at most a fifth more (the spread)
     assert run_tick(world.deps, world.handoff.processors).counts["tokens_rotated"] == 1
 
 

@@ -114,7 +114,13 @@ def test_a_delivery_claimed_again_brings_the_pings_it_took_and_the_newly_due_onc
     retry_at = START + timedelta(minutes=1)
     with factory.begin() as session:  # Slack said 429: the delivery waits, keeping its ping.
         assert claims.release(
-            session=session, model=Job, row_id=taken.job_id, owner="a", retry_at=retry_at, error="ratelimited"
+            session=session,
+            model=Job,
+            row_id=taken.job_id,
+            owner="a",
+            retry_at=retry_at,
+            error="ratelimited",
+            now=START,
         )
     second = _hold(factory, "U2", due_at=START + timedelta(seconds=30), created_at=START + timedelta(seconds=1))
     (again,) = _claim(factory, "b", now=retry_at)

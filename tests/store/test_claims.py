@@ -64,7 +64,7 @@ def test_release_makes_the_row_due_again_at_the_retry_time(session_factory: sess
     retry_at = START + timedelta(seconds=30)
     with session_factory.begin() as session:
         assert claims.release(
-            session=session, model=Job, row_id=row.id, owner="a", retry_at=retry_at, error="ratelimited"
+            session=session, model=Job, row_id=row.id, owner="a", retry_at=retry_at, error="ratelimited", now=START
         )
     assert _claim(session_factory, "b", now=retry_at - timedelta(seconds=1)) == []
     (again,) = _claim(session_factory, "b", now=retry_at)

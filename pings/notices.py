@@ -1,0 +1,117 @@
+"""Telling a sender that their ping could not be delivered: a claimed job, so the notice is neither lost nor doubled.
+
+Scheduled in the transaction that fails the pings, one per (failed delivery, sender). Posted to the
+sender's DM tagged with the job's id; a worker that takes the job over from one that died reads
+the DM first, so a notice Slack already has is not posted twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from bot.retries import WorkspaceWaits
+from bot.slack_failures import SLACK_CALL_ERRORS
+from bot.slack_history import metadata, tagged
+from decisions import job_results as results
+from store import jobs
+
+NOTICE_KIND = "ping_failed_notice"
+METADATA_TYPE = "handoff_ping_notice"
+LEASE = timedelta(minutes=2)
+# The sender is gone too: nobody to tell.
+PERMANENT = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
+
+
+def schedule(
+    *,
+    session: Session,
+    team_id: str,
+    delivery_id: int,
+    sender_id: str,
+    recipient_id: str,
+    count: int,
+    why: str,
+    now: datetime,
+) -> None:
+    """Tell the sender that `count` of their pings to the recipient could not go (inside the failure's transaction)."""
+    jobs.schedule(
+        session=session,
+        kind=NOTICE_KIND,
+        team_id=team_id,
+        key=f"{delivery_id}:{sender_id}",
+        due_at=now,
+        now=now,
+        payload={"sender": sender_id, "recipient": recipient_id, "count": count, "why": why[:200]},
+    )
+
+
+def notice_text(payload: dict[str, Any]) -> str:
+    """The notice: which pings, to whom, why, and that nothing was sent."""
+    count = int(payload.get("count") or 1)
+    pings = "your ping" if count == 1 else f"your {count} pings"
+    why = str(payload.get("why") or "")
+    reason = why.removeprefix("slack: ")
+    if why.startswith("gave up after"):
+        cause = f"Slack kept failing ({reason}), so I stopped trying"
+    else:
+        cause = f"Slack says `{reason}` (their account may be deactivated)"
+    return (
+        f"I couldn't deliver {pings} to <@{payload['recipient']}>: {cause}. "
+        "Nothing was sent; reach them another way if it matters."
+    )
+
+
+def deliver_due(deps: Deps, *, limit: int = 100) -> int:
+    """Post every due notice; returns how many were posted."""
+    now = deps.clock.now()
+    with deps.session_factory.begin() as session:
+        due = jobs.claim(
+            session=session,
+            kinds=[NOTICE_KIND],
+            now=now,
+            owner=deps.worker_id,
+            lease=LEASE,
+            limit=limit,
+            reachable_only=True,
+        )
+    waits = WorkspaceWaits()
+    return sum(_deliver(deps, job, now, waits) for job in due)
+
+
+def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:
+    job_id, team_id, attempts = int(job.id), str(job.team_id), int(job.attempts)
+    payload = dict(job.payload)
+    if (until := waits.waiting(team_id, now)) is not None:
+        results.wait_with_workspace(deps, job_id, now, until=until)
+        return 0
+    client = deps.slack.for_team(team_id)
+    try:
+        channel = str(client.conversations_open(users=payload["sender"])["channel"]["id"])
+        if attempts > 1 and any(
+            tag.get("job") == job_id for tag, _ in tagged(client, channel, event_type=METADATA_TYPE)
+        ):
+            results.done(deps, job_id, now)
+            return 1
+        client.chat_postMessage(
+            channel=channel, text=notice_text(payload), metadata=metadata(METADATA_TYPE, job=job_id)
+        )
+    except SLACK_CALL_ERRORS as exc:
+        results.slack_failed(
+            deps,
+            job_id,
+            now,
+            exc,
+            permanent=PERMANENT,
+            attempts=attempts,
+            what=f"the notice to {payload['sender']} of a failed ping",
+            team_id=team_id,
+            waits=waits,
+        )
+        return 0
+    results.done(deps, job_id, now)
+    return 1
