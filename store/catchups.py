@@ -170,9 +170,11 @@ def record(
     window_end: datetime,
     late: bool,
     content: dict[str, Any],
+    entries: int,
+    words: int,
     now: datetime,
 ) -> bool:
-    """Keep a sent catch-up; False when that person's catch-up for the local date was already kept."""
+    """Keep a sent catch-up, with its size; False when that person's catch-up for the local date was already kept."""
     return insert_ignore(
         session=session,
         model=CatchUpRecord,
@@ -184,6 +186,8 @@ def record(
             "window_end": window_end,
             "late": late,
             "content": content,
+            "entries": entries,
+            "words": words,
             "sent_at": now,
         },
         key=["team_id", "user_id", "local_date"],

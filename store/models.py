@@ -348,6 +348,8 @@ class WorkspaceSettings(Base):
     traffic_retention_days: Mapped[int | None] = mapped_column(Integer)
     # Off-hours mention notes in every channel: None or True is on; False turns them off workspace-wide.
     mention_notices: Mapped[bool | None] = mapped_column(Boolean)
+    # Team metrics show a group's figures only when it has at least this many people (else 5; never below 3).
+    stats_min_group: Mapped[int | None] = mapped_column(Integer)
     updated_by: Mapped[str | None] = mapped_column(SLACK_ID)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -549,12 +551,29 @@ class CatchUpRecord(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # The composed catch-up (digest.model.CatchUp as JSON), shown in full on App Home.
     content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Its size for team metrics: entries (as digest.render counts them) and the words the DM shows.
+    # None for catch-ups sent before migration 0011.
+    entries: Mapped[int | None] = mapped_column(Integer)
+    words: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("team_id", "user_id", "local_date"),
         Index("ix_catchups_person", "team_id", "user_id", "window_end"),
+        # Team metrics: a workspace's catch-ups by week.
+        Index("ix_catchups_team_sent", "team_id", "sent_at"),
     )
+
+
+class StatsReportPrefs(Base):
+    """Whether a workspace admin gets the weekly team report (a row only once they chose)."""
+
+    __tablename__ = "stats_report_prefs"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ChannelSummaryRow(Base):

@@ -1,0 +1,138 @@
+"""Team metrics as values: one group's figures for one week, computed from the store's tallies.
+
+Nothing here names or counts a person: the tallies are per conversation and week, and every
+figure is a count, a sum or a median over a group.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from digest.render import WORDS_PER_MINUTE
+from metrics.weeks import Week
+
+HELD, IN_HOURS, URGENT = "held", "in_hours", "urgent"
+PING_KINDS = (HELD, IN_HOURS, URGENT)
+
+# (conversation id or None, week index): None is a ping sent from nowhere Handoff knows of.
+Key = tuple[str | None, int]
+
+
+@dataclass
+class Tallies:
+    """A workspace's activity over a run of weeks, per conversation and week (week = index into `weeks`)."""
+
+    weeks: tuple[Week, ...]
+    logged: Counter[Key] = field(default_factory=Counter)
+    churned: Counter[Key] = field(default_factory=Counter)
+    # Seconds from each thread's first message to the decision logged in it.
+    to_decision: dict[Key, list[float]] = field(default_factory=dict)
+    past_review_by: Counter[Key] = field(default_factory=Counter)
+    mentions: Counter[Key] = field(default_factory=Counter)
+    pings: dict[str, Counter[Key]] = field(default_factory=lambda: {kind: Counter() for kind in PING_KINDS})
+    catchups: Counter[int] = field(default_factory=Counter)
+    # Per week: how many catch-ups had each number of entries / words (sizes are small integers).
+    catchup_entries: dict[int, Counter[int]] = field(default_factory=dict)
+    catchup_words: dict[int, Counter[int]] = field(default_factory=dict)
+
+    def conversations(self) -> set[str]:
+        """Every conversation that has any figure."""
+        keys: set[Key] = set()
+        for counter in (self.logged, self.churned, self.past_review_by, self.mentions, *self.pings.values()):
+            keys.update(counter)
+        keys.update(self.to_decision)
+        return {channel for channel, _ in keys if channel is not None}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One group's figures for one week. Catch-ups are per person, so a channel has none (None)."""
+
+    decisions_logged: int = 0
+    decisions_churned: int = 0
+    # Median seconds from a thread's first message to the decision logged in it; None: none logged in a thread.
+    median_to_decision: float | None = None
+    pings_held: int = 0
+    pings_in_hours: int = 0
+    pings_urgent: int = 0
+    mentions_off_hours: int = 0
+    past_review_by: int = 0
+    catchups: int | None = None
+    median_catchup_entries: float | None = None
+    median_catchup_minutes: float | None = None
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def median_of_counts(counts: Counter[int]) -> float | None:
+    """The median of values given as {value: how many times}, without expanding them."""
+    total = sum(count for count in counts.values() if count > 0)
+    if total == 0:
+        return None
+    # 1-based positions of the middle value(s): one for an odd total, two for an even one.
+    wanted = sorted({(total + 1) // 2, (total + 2) // 2})
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while wanted and wanted[0] <= seen:
+            found.append(value)
+            wanted.pop(0)
+    return sum(found) / len(found)
+
+
+def figures_for(tallies: Tallies, week: int, conversations: Iterable[str], *, workspace: bool = False) -> Figures:
+    """The figures of a group of conversations for one week.
+
+    `workspace`: also every ping (wherever it was sent from) and the catch-ups, which belong to
+    people rather than to a conversation.
+    """
+    keys: list[Key] = [(channel, week) for channel in conversations]
+    durations = [seconds for key in keys for seconds in tallies.to_decision.get(key, ())]
+    if workspace:
+        pings = {kind: sum(n for (_, w), n in tallies.pings[kind].items() if w == week) for kind in PING_KINDS}
+    else:
+        pings = {kind: sum(tallies.pings[kind][key] for key in keys) for kind in PING_KINDS}
+    figures = Figures(
+        decisions_logged=sum(tallies.logged[key] for key in keys),
+        decisions_churned=sum(tallies.churned[key] for key in keys),
+        median_to_decision=median(durations),
+        pings_held=pings[HELD],
+        pings_in_hours=pings[IN_HOURS],
+        pings_urgent=pings[URGENT],
+        mentions_off_hours=sum(tallies.mentions[key] for key in keys),
+        past_review_by=sum(tallies.past_review_by[key] for key in keys),
+    )
+    if not workspace:
+        return figures
+    words = median_of_counts(tallies.catchup_words.get(week, Counter()))
+    return Figures(
+        **{name: getattr(figures, name) for name in _COMMON},
+        catchups=tallies.catchups[week],
+        median_catchup_entries=median_of_counts(tallies.catchup_entries.get(week, Counter())),
+        # Read at the pace the catch-up's own header promises.
+        median_catchup_minutes=None if words is None else words / WORDS_PER_MINUTE,
+    )
+
+
+_COMMON = (
+    "decisions_logged",
+    "decisions_churned",
+    "median_to_decision",
+    "pings_held",
+    "pings_in_hours",
+    "pings_urgent",
+    "mentions_off_hours",
+    "past_review_by",
+)
