@@ -25,7 +25,7 @@ from store.channels import ChannelInfo
 from store.decisions import Details, NewDecision
 from store.held_pings import NewPing
 from store.mentions import OffHoursMention
-from store.models import CatchUpRecord
+from store.models import CatchUpRecord, Decision
 from store.people import Profile
 from store.slack_time import datetime_to_ts
 
@@ -69,7 +69,7 @@ def _decide(
     thread_start: datetime | None = None,
     review_by: date | None = None,
     team: str = TEAM,
-) -> store.Decision:
+) -> Decision:
     ts = datetime_to_ts(created - timedelta(seconds=5))
     decision, _ = store.file(
         session=session,
@@ -85,9 +85,8 @@ def _decide(
         now=created,
     )
     if review_by is not None:
-        store.set_details(
-            session=session, decision=decision, details=Details(review_by=review_by, owner_id="U1"), actor_id="U1", now=created
-        )
+        details = Details(review_by=review_by, owner_id="U1")
+        store.set_details(session=session, decision=decision, details=details, actor_id="U1", now=created)
     return decision
 
 

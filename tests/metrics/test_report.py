@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from metrics import report
 from metrics.figures import Figures
-from metrics.scopes import CHANNEL, PRIVATE_TOGETHER, Conversation
+from metrics.scopes import CHANNEL, PRIVATE_TOGETHER, Conversation, Report
 from metrics.weeks import weeks_ending
 from store import workspace_settings
 from tests.metrics.history import LAST_DAY, TEAM, TZ, at, seed_history, seed_workspace
@@ -113,9 +113,11 @@ def test_one_channel_for_someone_who_may_see_it(seeded: sessionmaker[Session]) -
 
 
 def test_the_group_size_is_the_workspaces_choice_but_never_below_three(seeded: sessionmaker[Session]) -> None:
-    def admins_with(chosen: int | None) -> report.Report:
+    def admins_with(chosen: int | None) -> Report:
         with seeded.begin() as session:
-            workspace_settings.change(session=session, team_id=TEAM, actor_id="U1", now=at(28, 9), stats_min_group=chosen)
+            workspace_settings.change(
+                session=session, team_id=TEAM, actor_id="U1", now=at(28, 9), stats_min_group=chosen
+            )
         with seeded() as session:
             return report.for_admins(session=session, team_id=TEAM, weeks=WEEKS)
 
