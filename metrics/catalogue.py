@@ -51,7 +51,8 @@ def shown(metric: Metric, value: float | None) -> str:
     if metric.unit == DURATION:
         return duration(value)
     if metric.unit == MINUTES:
-        return "under a minute" if value < 1 else f"about {round(value)} min"
+        # Half minutes matter for a read this short: "about 1.5 min".
+        return "under a minute" if value < 1 else f"about {round(value * 2) / 2:g} min"
     if metric.unit == ENTRIES:
         return f"{value:g}"
     return f"{round(value):,}"

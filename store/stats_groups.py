@@ -22,30 +22,34 @@ def _person_among_members() -> ColumnElement[bool]:
     )
 
 
-def conversations(*, session: Session, team_id: str) -> list[Conversation]:
-    """Every conversation Handoff knows in the workspace, with its kind and how many people are in it."""
+def conversations(*, session: Session, team_id: str, channel_id: str | None = None) -> list[Conversation]:
+    """Every conversation Handoff knows in the workspace (or just one), with its kind and how many people are in it."""
+    one_member = [] if channel_id is None else [ChannelMember.channel_id == channel_id]
+    one_channel = [] if channel_id is None else [Channel.channel_id == channel_id]
     members = select(ChannelMember.channel_id, func.count().label("people")).outerjoin(
         Person, and_(Person.team_id == ChannelMember.team_id, Person.user_id == ChannelMember.user_id)
     )
     sizes = {
-        str(channel_id): int(count)
-        for channel_id, count in session.execute(
-            members.where(ChannelMember.team_id == team_id, _person_among_members()).group_by(ChannelMember.channel_id)
+        str(channel): int(count)
+        for channel, count in session.execute(
+            members.where(ChannelMember.team_id == team_id, _person_among_members(), *one_member).group_by(
+                ChannelMember.channel_id
+            )
         )
     }
     rows = session.execute(
         select(Channel.channel_id, Channel.name, Channel.is_private, Channel.is_im, Channel.is_mpim).where(
-            Channel.team_id == team_id
+            Channel.team_id == team_id, *one_channel
         )
     )
     return [
         Conversation(
-            channel_id=channel_id,
+            channel_id=channel,
             name=name or "",
             kind=DIRECT if is_im or is_mpim else PRIVATE if is_private else PUBLIC,
-            people=int(sizes.get(channel_id, 0)),
+            people=int(sizes.get(channel, 0)),
         )
-        for channel_id, name, is_private, is_im, is_mpim in rows
+        for channel, name, is_private, is_im, is_mpim in rows
     ]
 
 
