@@ -23,6 +23,7 @@ from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from installs import rotation, uninstall
+from metrics import weekly_plan, weekly_send
 from pings import delivery
 from store import channel_summaries, claims, inbox, jobs, oauth_states, traffic, workspace_settings
 from store.models import Job, WorkerBeat
@@ -67,6 +68,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         # Before the pings: pings due at a catch-up ride inside it, one DM rather than two.
         deliver_catchups,
         deliver_pings,
+        deliver_weekly_reports,
         run_retention,
         prune_oauth_states,
         purge_uninstalled,
@@ -113,6 +115,12 @@ def deliver_pings(deps: Deps, now: datetime, report: TickReport) -> None:
     del now  # the delivery reads the same clock
     report.add("pings_swept", delivery.sweep_stranded(deps))
     report.add("pings_delivered", delivery.deliver_due(deps))
+
+
+def deliver_weekly_reports(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Plan the admins' weekly team reports once a day, and send those due (at the start of their Monday)."""
+    report.add("stats_reports_planned", weekly_plan.plan_due(deps, now))
+    report.add("stats_reports_sent", weekly_send.deliver_due(deps, now))
 
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
