@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from digest.render import WORDS_PER_MINUTE
 from metrics.weeks import Week
@@ -92,47 +93,78 @@ def median_of_counts(counts: Counter[int]) -> float | None:
     return sum(found) / len(found)
 
 
-def figures_for(tallies: Tallies, week: int, conversations: Iterable[str], *, workspace: bool = False) -> Figures:
-    """The figures of a group of conversations for one week.
-
-    `workspace`: also every ping (wherever it was sent from) and the catch-ups, which belong to
-    people rather than to a conversation.
-    """
-    keys: list[Key] = [(channel, week) for channel in conversations]
-    durations = [seconds for key in keys for seconds in tallies.to_decision.get(key, ())]
-    if workspace:
-        pings = {kind: sum(n for (_, w), n in tallies.pings[kind].items() if w == week) for kind in PING_KINDS}
-    else:
-        pings = {kind: sum(tallies.pings[kind][key] for key in keys) for kind in PING_KINDS}
-    figures = Figures(
-        decisions_logged=sum(tallies.logged[key] for key in keys),
-        decisions_churned=sum(tallies.churned[key] for key in keys),
-        median_to_decision=median(durations),
-        pings_held=pings[HELD],
-        pings_in_hours=pings[IN_HOURS],
-        pings_urgent=pings[URGENT],
-        mentions_off_hours=sum(tallies.mentions[key] for key in keys),
-        past_review_by=sum(tallies.past_review_by[key] for key in keys),
-    )
-    if not workspace:
-        return figures
-    words = median_of_counts(tallies.catchup_words.get(week, Counter()))
-    return Figures(
-        **{name: getattr(figures, name) for name in _COMMON},
-        catchups=tallies.catchups[week],
-        median_catchup_entries=median_of_counts(tallies.catchup_entries.get(week, Counter())),
-        # Read at the pace the catch-up's own header promises.
-        median_catchup_minutes=None if words is None else words / WORDS_PER_MINUTE,
-    )
-
-
-_COMMON = (
+# The counts of `Figures` kept per conversation and week, in this order.
+_COUNTS = (
     "decisions_logged",
     "decisions_churned",
-    "median_to_decision",
     "pings_held",
     "pings_in_hours",
     "pings_urgent",
     "mentions_off_hours",
     "past_review_by",
 )
+
+
+class Index:
+    """The tallies arranged by conversation, so that any group's weeks cost only what its conversations hold.
+
+    A report asks for the weeks of the workspace, of every channel and of the private conversations
+    together: each conversation's tallies are visited once per group it is in, never once per week.
+    """
+
+    def __init__(self, tallies: Tallies) -> None:
+        self.tallies = tallies
+        self.counts: dict[str | None, dict[int, list[int]]] = {}
+        sources = (
+            tallies.logged,
+            tallies.churned,
+            tallies.pings[HELD],
+            tallies.pings[IN_HOURS],
+            tallies.pings[URGENT],
+            tallies.mentions,
+            tallies.past_review_by,
+        )
+        for position, counter in enumerate(sources):
+            for (channel, week), count in counter.items():
+                self.counts.setdefault(channel, {}).setdefault(week, [0] * len(_COUNTS))[position] += count
+        self.durations: dict[str | None, dict[int, list[float]]] = {}
+        for (channel, week), seconds in tallies.to_decision.items():
+            self.durations.setdefault(channel, {})[week] = seconds
+        # Every ping of each week, wherever it was sent from: the workspace's own figure.
+        self.all_pings = [[0, 0, 0] for _ in tallies.weeks]
+        for position, kind in enumerate(PING_KINDS):
+            for (_, week), count in tallies.pings[kind].items():
+                self.all_pings[week][position] += count
+
+    def weeks_of(self, conversations: Iterable[str], *, workspace: bool = False) -> tuple[Figures, ...]:
+        """The figures of a group of conversations, week by week.
+
+        `workspace`: also every ping (wherever it was sent from) and the catch-ups, which belong to
+        people rather than to a conversation.
+        """
+        size = len(self.tallies.weeks)
+        totals = [[0] * len(_COUNTS) for _ in range(size)]
+        durations: list[list[float]] = [[] for _ in range(size)]
+        for channel in conversations:
+            for week, counts in self.counts.get(channel, {}).items():
+                total = totals[week]
+                for position, count in enumerate(counts):
+                    total[position] += count
+            for week, seconds in self.durations.get(channel, {}).items():
+                durations[week].extend(seconds)
+        return tuple(self._figures(week, totals[week], durations[week], workspace=workspace) for week in range(size))
+
+    def _figures(self, week: int, counts: list[int], durations: list[float], *, workspace: bool) -> Figures:
+        values: dict[str, Any] = dict(zip(_COUNTS, counts, strict=True))
+        values["median_to_decision"] = median(durations)
+        if not workspace:
+            return Figures(**values)
+        values["pings_held"], values["pings_in_hours"], values["pings_urgent"] = self.all_pings[week]
+        words = median_of_counts(self.tallies.catchup_words.get(week, Counter()))
+        return Figures(
+            **values,
+            catchups=self.tallies.catchups[week],
+            median_catchup_entries=median_of_counts(self.tallies.catchup_entries.get(week, Counter())),
+            # Read at the pace the catch-up's own header promises.
+            median_catchup_minutes=None if words is None else words / WORDS_PER_MINUTE,
+        )

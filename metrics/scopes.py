@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from metrics.figures import Figures, Tallies, figures_for
+from metrics.figures import Figures, Index, Tallies
 from metrics.weeks import Week
 
 PUBLIC, PRIVATE, DIRECT = "public", "private", "direct"
@@ -72,17 +72,13 @@ def effective_min_group(chosen: int | None) -> int:
     return max(LOWEST_MIN_GROUP, chosen if chosen is not None else DEFAULT_MIN_GROUP)
 
 
-def _weeks(tallies: Tallies, conversations: Collection[str], *, workspace: bool = False) -> tuple[Figures, ...]:
-    return tuple(figures_for(tallies, index, conversations, workspace=workspace) for index in range(len(tallies.weeks)))
-
-
-def _channel_rows(tallies: Tallies, channels: Iterable[Conversation], min_group: int) -> list[Group]:
+def _channel_rows(index: Index, channels: Iterable[Conversation], min_group: int) -> list[Group]:
     rows = [
         Group(
             kind=CHANNEL,
             name=channel.name,
             channel_id=channel.channel_id,
-            weeks=_weeks(tallies, [channel.channel_id]) if channel.people >= min_group else None,
+            weeks=index.weeks_of([channel.channel_id]) if channel.people >= min_group else None,
         )
         for channel in channels
     ]
@@ -111,13 +107,14 @@ def member_report(
     if workspace_people < min_group:
         return _too_small(tallies.weeks, min_group)
     visible = [c for c in conversations if c.kind == PUBLIC or (c.kind == PRIVATE and c.channel_id in member_of)]
+    index = Index(tallies)
     total = Group(
-        kind=WORKSPACE, name=workspace_name, weeks=_weeks(tallies, [c.channel_id for c in visible], workspace=True)
+        kind=WORKSPACE, name=workspace_name, weeks=index.weeks_of([c.channel_id for c in visible], workspace=True)
     )
     return Report(
         weeks=tallies.weeks,
         total=total,
-        rows=tuple(_channel_rows(tallies, visible, min_group)),
+        rows=tuple(_channel_rows(index, visible, min_group)),
         min_group=min_group,
         notes=("Totals count the channels you can see; pings and catch-ups are counted across the workspace.",),
     )
@@ -143,23 +140,24 @@ def admin_report(
         | {channel for channel in tallies.conversations() if channel not in known}
     )
     counted = [c.channel_id for c in public]
-    rows = _channel_rows(tallies, public, min_group)
+    index = Index(tallies)
+    rows = _channel_rows(index, public, min_group)
     notes: list[str] = []
     if len(private) >= MIN_PRIVATE_TOGETHER and private_people >= min_group:
         counted += private
-        rows.append(Group(kind=PRIVATE_TOGETHER, name=PRIVATE_ROW_NAME, weeks=_weeks(tallies, private)))
+        rows.append(Group(kind=PRIVATE_TOGETHER, name=PRIVATE_ROW_NAME, weeks=index.weeks_of(private)))
     elif private:
         notes.append(
             "Private conversations are left out: there are too few of them, or too few people in them, "
             "to show them together without showing one."
         )
-    total = Group(kind=WORKSPACE, name=workspace_name, weeks=_weeks(tallies, counted, workspace=True))
+    total = Group(kind=WORKSPACE, name=workspace_name, weeks=index.weeks_of(counted, workspace=True))
     notes.append("Private channels and direct messages are only ever counted together, never by name.")
     return Report(weeks=tallies.weeks, total=total, rows=tuple(rows), min_group=min_group, notes=tuple(notes))
 
 
 def channel_report(tallies: Tallies, channel: Conversation, *, min_group: int) -> Report:
     """One channel (the caller checked the reader may see it)."""
-    weeks = _weeks(tallies, [channel.channel_id]) if channel.people >= min_group else None
+    weeks = Index(tallies).weeks_of([channel.channel_id]) if channel.people >= min_group else None
     group = Group(kind=CHANNEL, name=channel.name, channel_id=channel.channel_id, weeks=weeks)
     return Report(weeks=tallies.weeks, total=group, rows=(), min_group=min_group)
