@@ -67,7 +67,7 @@ class Due:
     text: str = ""
     blocks: list[dict[str, Any]] = field(default_factory=list)
     content: dict[str, Any] = field(default_factory=dict)
-    size: Size = field(default_factory=lambda: Size(entries=0, words=0))
+    size: Size = field(default_factory=lambda: Size(entries=0, minutes=0))
 
 
 @dataclass
@@ -293,7 +293,7 @@ def record_sent(*, session: Session, sent: list[Due], owner: str, now: datetime)
             late=due.late,
             content=due.content,
             entries=due.size.entries,
-            words=due.size.words,
+            reading_minutes=due.size.minutes,
             now=now,
         )
         planned_afresh[due.team_id].append(due.user_id)

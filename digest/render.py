@@ -89,10 +89,11 @@ class _Layout:
 
 @dataclass(frozen=True)
 class Size:
-    """How big a catch-up is, for team metrics: its entries (shown or counted) and the words its DM shows."""
+    """How big a catch-up is, for team metrics: its entries (shown or counted) and the reading time its DM promised."""
 
     entries: int
-    words: int
+    # "about N min read" in the DM's header; 0 for "all caught up", which has nothing to read.
+    minutes: int
 
 
 def reading_minutes(catchup: CatchUp) -> int:
@@ -116,15 +117,15 @@ def render_dm_sized(catchup: CatchUp, *, home_url: str, now: datetime) -> tuple[
     context = ([LATE_NOTE] if catchup.late else []) + [_window(catchup)]
     if catchup.is_empty:
         blocks = [_header("Your catch-up"), _context(context), _section(ALL_CAUGHT_UP)]
-        return _fallback(catchup), blocks, Size(entries=0, words=0)
+        return _fallback(catchup), blocks, Size(entries=0, minutes=0)
     layout = _lay_out(catchup, DM_BUDGET)
-    words = _dm_words(layout)
-    title = f"Your catch-up · about {_minutes(words)} min read"
+    minutes = _minutes(_dm_words(layout))
+    title = f"Your catch-up · about {minutes} min read"
     blocks = [_header(title), _context(context), *layout.blocks]
     if layout.left_out:
         blocks.append(_context([_more_in_home(layout.left_out, home_url=home_url)]))
     entries = len(catchup.waiting) + len(catchup.decisions) + sum(max(1, len(c.points)) for c in catchup.channels)
-    return _fallback(catchup), blocks, Size(entries=entries, words=words)
+    return _fallback(catchup), blocks, Size(entries=entries, minutes=minutes)
 
 
 def render_home(catchup: CatchUp, *, now: datetime) -> list[Block]:

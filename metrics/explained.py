@@ -15,8 +15,9 @@ HOW_COUNTED = (
     "• *Pings*: sent through Handoff that week, held for the recipient's working hours, delivered at once "
     "because they were working, or urgent. Cancelled pings are not counted.",
     "• *Off-hours mentions*: @mentions of people outside their working hours, kept for their catch-up.",
-    "• *Catch-ups*: how many went out, and their median length (entries) and reading time (at 200 words "
-    "a minute). Catch-ups belong to people, so they are shown for the whole workspace only.",
+    "• *Catch-ups*: how many went out (each in the week of the day it was for), their median length "
+    "(entries) and the median reading time they announced. They belong to people, so they are shown for "
+    "the whole workspace only.",
     "• *Past review-by*: decisions still standing at the week's end whose review-by date had passed.",
 )
 

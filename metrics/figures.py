@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from digest.render import WORDS_PER_MINUTE
 from metrics.weeks import Week
 
 HELD, IN_HOURS, URGENT = "held", "in_hours", "urgent"
@@ -34,9 +33,9 @@ class Tallies:
     mentions: Counter[Key] = field(default_factory=Counter)
     pings: dict[str, Counter[Key]] = field(default_factory=lambda: {kind: Counter() for kind in PING_KINDS})
     catchups: Counter[int] = field(default_factory=Counter)
-    # Per week: how many catch-ups had each number of entries / words (sizes are small integers).
+    # Per week: how many catch-ups had each number of entries / minutes of reading (small integers).
     catchup_entries: dict[int, Counter[int]] = field(default_factory=dict)
-    catchup_words: dict[int, Counter[int]] = field(default_factory=dict)
+    catchup_minutes: dict[int, Counter[int]] = field(default_factory=dict)
 
     def conversations(self) -> set[str]:
         """Every conversation that has any figure."""
@@ -105,6 +104,9 @@ _COUNTS = (
 )
 
 
+_EMPTY = Figures()
+
+
 class Index:
     """The tallies arranged by conversation, so that any group's weeks cost only what its conversations hold.
 
@@ -143,9 +145,19 @@ class Index:
         people rather than to a conversation.
         """
         size = len(self.tallies.weeks)
+        chosen = list(conversations)
+        if len(chosen) == 1 and not workspace:
+            # One channel (a row of the report): its own tallies are the figures; a quiet week is empty.
+            own, took = self.counts.get(chosen[0], {}), self.durations.get(chosen[0], {})
+            return tuple(
+                self._figures(week, own.get(week), took.get(week, []), workspace=False)
+                if week in own or week in took
+                else _EMPTY
+                for week in range(size)
+            )
         totals = [[0] * len(_COUNTS) for _ in range(size)]
         durations: list[list[float]] = [[] for _ in range(size)]
-        for channel in conversations:
+        for channel in chosen:
             for week, counts in self.counts.get(channel, {}).items():
                 total = totals[week]
                 for position, count in enumerate(counts):
@@ -154,17 +166,15 @@ class Index:
                 durations[week].extend(seconds)
         return tuple(self._figures(week, totals[week], durations[week], workspace=workspace) for week in range(size))
 
-    def _figures(self, week: int, counts: list[int], durations: list[float], *, workspace: bool) -> Figures:
-        values: dict[str, Any] = dict(zip(_COUNTS, counts, strict=True))
+    def _figures(self, week: int, counts: list[int] | None, durations: list[float], *, workspace: bool) -> Figures:
+        values: dict[str, Any] = dict(zip(_COUNTS, counts or [0] * len(_COUNTS), strict=True))
         values["median_to_decision"] = median(durations)
         if not workspace:
             return Figures(**values)
         values["pings_held"], values["pings_in_hours"], values["pings_urgent"] = self.all_pings[week]
-        words = median_of_counts(self.tallies.catchup_words.get(week, Counter()))
         return Figures(
             **values,
             catchups=self.tallies.catchups[week],
             median_catchup_entries=median_of_counts(self.tallies.catchup_entries.get(week, Counter())),
-            # Read at the pace the catch-up's own header promises.
-            median_catchup_minutes=None if words is None else words / WORDS_PER_MINUTE,
+            median_catchup_minutes=median_of_counts(self.tallies.catchup_minutes.get(week, Counter())),
         )

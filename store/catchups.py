@@ -171,7 +171,7 @@ def record(
     late: bool,
     content: dict[str, Any],
     entries: int,
-    words: int,
+    reading_minutes: int,
     now: datetime,
 ) -> bool:
     """Keep a sent catch-up, with its size; False when that person's catch-up for the local date was already kept."""
@@ -187,7 +187,7 @@ def record(
             "late": late,
             "content": content,
             "entries": entries,
-            "words": words,
+            "reading_minutes": reading_minutes,
             "sent_at": now,
         },
         key=["team_id", "user_id", "local_date"],

@@ -291,6 +291,9 @@ class Decision(Base):
         Index("ix_decisions_author_created", "team_id", "author_id", "created_at"),
         # A person's own review-by items (App Home).
         Index("ix_decisions_owner_review", "team_id", "owner_id", "review_by"),
+        # Team metrics: a workspace's decisions by week, and those with a review-by date.
+        Index("ix_decisions_team_created", "team_id", "created_at"),
+        Index("ix_decisions_team_review", "team_id", "review_by"),
     )
 
 
@@ -307,6 +310,9 @@ class DecisionRevision(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # Team metrics: a workspace's supersedes and retractions by week.
+    __table_args__ = (Index("ix_decision_revisions_team_at", "team_id", "at"),)
 
 
 class DecisionContext(Base):
@@ -463,6 +469,8 @@ class HeldPing(Base):
             sqlite_where=_PING_WAITING,
             postgresql_where=_PING_WAITING,
         ),
+        # Team metrics: a workspace's pings by week.
+        Index("ix_held_pings_team_created", "team_id", "created_at"),
     )
 
 
@@ -483,6 +491,8 @@ class Mention(Base):
         UniqueConstraint("team_id", "channel_id", "ts", "recipient_id"),
         Index("ix_mentions_recipient", "team_id", "recipient_id", "posted_at"),
         Index("ix_mentions_posted", "posted_at"),
+        # Team metrics: a workspace's off-hours mentions by week and channel, from the index alone.
+        Index("ix_mentions_team_posted", "team_id", "posted_at", "channel_id"),
     )
 
 
@@ -551,17 +561,18 @@ class CatchUpRecord(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # The composed catch-up (digest.model.CatchUp as JSON), shown in full on App Home.
     content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Its size for team metrics: entries (as digest.render counts them) and the words the DM shows.
-    # None for catch-ups sent before migration 0011.
+    # Its size for team metrics: entries (as digest.render counts them) and the reading time its DM
+    # promised. None for catch-ups sent before migration 0011.
     entries: Mapped[int | None] = mapped_column(Integer)
-    words: Mapped[int | None] = mapped_column(Integer)
+    reading_minutes: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("team_id", "user_id", "local_date"),
         Index("ix_catchups_person", "team_id", "user_id", "window_end"),
-        # Team metrics: a workspace's catch-ups by week.
-        Index("ix_catchups_team_sent", "team_id", "sent_at"),
+        # Team metrics: a workspace's catch-ups by day and size, read in index order (no sort).
+        Index("ix_catchups_team_day_entries", "team_id", "local_date", "entries"),
+        Index("ix_catchups_team_day_minutes", "team_id", "local_date", "reading_minutes"),
     )
 
 

@@ -62,7 +62,7 @@ def test_a_member_sees_the_workspace_by_week_with_the_change_on_the_week_before(
     assert "*Median time from a thread's start to its decision:* 12 h 30 min (was 1 h 15 min)" in shown
     assert "*Pings held for working hours:* 2 (same)" in shown
     assert "*Catch-ups delivered:* 3 (same)" in shown
-    assert "*Median catch-up reading time:* about 2 min (was about 1.5 min)" in shown
+    assert "*Median catch-up reading time:* about 2.5 min (was about 1 min)" in shown
     assert "<#C1>: 4 decisions logged · 2 superseded or retracted · 12 h 30 min to decision" in shown
     assert "<#C2>: not enough people to show this" in shown
     assert "Days in your time zone (Europe/Berlin)" in shown

@@ -152,15 +152,15 @@ def _pings(session: Session) -> None:
 
 
 def _catchups(session: Session) -> None:
-    # Week 1: entries 2, 4, 10 (median 4); words 100, 300, 500 (median 300: 1.5 min).
-    # Week 2: entries 3, 5 (median 4); words 200, 600 (median 400: 2 min); and one sent before
+    # Week 1: entries 2, 4, 10 (median 4); reading 1, 1, 3 min (median 1).
+    # Week 2: entries 3, 5 (median 4); reading 2 and 3 min (median 2.5); and one sent before
     # catch-ups had a size (counted as delivered, not in the medians).
-    for user, sent, entries, words in (
-        ("U1", at(16, 8), 2, 100),
-        ("U2", at(17, 8), 4, 300),
-        ("U3", at(18, 8), 10, 500),
-        ("U1", at(23, 8), 3, 200),
-        ("U2", at(24, 8), 5, 600),
+    for user, sent, entries, minutes in (
+        ("U1", at(16, 8), 2, 1),
+        ("U2", at(17, 8), 4, 1),
+        ("U3", at(18, 8), 10, 3),
+        ("U1", at(23, 8), 3, 2),
+        ("U2", at(24, 8), 5, 3),
     ):
         catchups.record(
             session=session,
@@ -172,7 +172,7 @@ def _catchups(session: Session) -> None:
             late=False,
             content={},
             entries=entries,
-            words=words,
+            reading_minutes=minutes,
             now=sent,
         )
     sent = at(25, 8)

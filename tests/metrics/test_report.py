@@ -28,7 +28,7 @@ ADMIN_TOTAL = (
         past_review_by=1,
         catchups=3,
         median_catchup_entries=4.0,
-        median_catchup_minutes=1.5,  # 300 words at 200 a minute
+        median_catchup_minutes=1.0,
     ),
     Figures(
         decisions_logged=5,  # four in #general, one in #tiny
@@ -41,7 +41,7 @@ ADMIN_TOTAL = (
         past_review_by=2,
         catchups=3,  # one of them from before catch-ups had a size
         median_catchup_entries=4.0,
-        median_catchup_minutes=2.0,
+        median_catchup_minutes=2.5,
     ),
 )
 GENERAL = (
@@ -98,7 +98,7 @@ def test_a_member_sees_public_channels_and_their_own_private_ones_and_nothing_of
     assert (first.decisions_logged, first.decisions_churned, first.median_to_decision) == (2, 0, 4500.0)
     assert (second.decisions_logged, second.mentions_off_hours) == (5, 1)
     assert (first.pings_held, first.pings_in_hours, first.pings_urgent, second.pings_held) == (2, 2, 1, 2)
-    assert (first.catchups, second.median_catchup_minutes) == (3, 2.0)
+    assert (first.catchups, second.median_catchup_minutes) == (3, 2.5)
     assert [row.name for row in ana.rows] == ["general", "leads", "tiny"]
     assert ana.total.weeks is not None
     assert (ana.total.weeks[0].decisions_logged, ana.total.weeks[1].mentions_off_hours) == (3, 2)

@@ -46,7 +46,7 @@ def test_each_figure_lands_in_its_conversation_and_berlin_week(seeded: sessionma
     }
     assert tallies.catchups == Counter({0: 3, 1: 3})
     assert tallies.catchup_entries == {0: Counter({2: 1, 4: 1, 10: 1}), 1: Counter({3: 1, 5: 1})}
-    assert tallies.catchup_words == {0: Counter({100: 1, 300: 1, 500: 1}), 1: Counter({200: 1, 600: 1})}
+    assert tallies.catchup_minutes == {0: Counter({1: 2, 3: 1}), 1: Counter({2: 1, 3: 1})}
 
 
 def test_one_channels_tallies_leave_out_every_other_conversation_and_the_catch_ups(
