@@ -40,7 +40,9 @@ def chart_png(report: Report, *, title: str) -> bytes | None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
+    # Margins set by hand rather than by a layout engine, which would draw the whole figure twice.
+    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+    figure.subplots_adjust(left=0.05, right=0.98, top=0.9, bottom=0.1, hspace=0.5, wspace=0.15)
     # The Agg canvas, explicitly: a PNG in memory, no display, whatever backend is configured elsewhere.
     FigureCanvasAgg(figure)
     figure.suptitle(title)

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from metrics.scopes import Conversation, Report, admin_report, channel_report, effective_min_group, member_report
+from metrics.scopes import (
+    Conversation,
+    Report,
+    active_private,
+    admin_report,
+    channel_report,
+    effective_min_group,
+    member_report,
+)
 from metrics.weeks import Week
 from store import stats, stats_groups
 from store.models import Team, WorkspaceSettings
@@ -38,11 +46,14 @@ def for_member(*, session: Session, team_id: str, user_id: str, weeks: Sequence[
 
 def for_admins(*, session: Session, team_id: str, weeks: Sequence[Week]) -> Report:
     """The workspace for its admins' weekly report and the operator's CLI."""
+    tallies = stats.tallies(session=session, team_id=team_id, weeks=weeks)
+    conversations = stats_groups.conversations(session=session, team_id=team_id)
+    private = active_private(tallies, conversations)
     return admin_report(
-        stats.tallies(session=session, team_id=team_id, weeks=weeks),
-        stats_groups.conversations(session=session, team_id=team_id),
+        tallies,
+        conversations,
         workspace_people=stats_groups.workspace_people(session=session, team_id=team_id),
-        private_people=stats_groups.private_people(session=session, team_id=team_id),
+        private_people=stats_groups.people_in(session=session, team_id=team_id, channel_ids=private),
         workspace_name=workspace_name(session=session, team_id=team_id),
         min_group=min_group(session=session, team_id=team_id),
     )

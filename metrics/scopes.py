@@ -8,9 +8,9 @@
   count those channels only. Direct messages never get a row of their own.
 - The admins' weekly report (and the operator's CLI) shows public channels row by row, and every
   private conversation (private channels, direct messages, conversations Handoff has not been told
-  about) only together, in one "private conversations" row: at least two of them and `min_group`
-  people between them, else they are left out of the totals too, so that subtracting the rows
-  shown from the total never gives one private conversation's figures.
+  about) only together, in one "private conversations" row: at least two of them with activity in
+  the weeks and `min_group` people between them, else they are left out of the totals too, so that
+  subtracting the rows shown from the total never gives one private conversation's figures.
 - Pings and catch-ups are habits of people rather than of a channel: the workspace's totals count
   all of them, whoever reads.
 """
@@ -120,6 +120,17 @@ def member_report(
     )
 
 
+def active_private(tallies: Tallies, conversations: Collection[Conversation]) -> list[str]:
+    """The private conversations with any figure in the weeks: those a "private conversations" row would hold.
+
+    Quiet ones are not counted towards the two a row needs: with one busy private channel and one
+    quiet one, the row would be the busy one's figures. Conversations Handoff has no record of are
+    private too.
+    """
+    public = {c.channel_id for c in conversations if c.kind == PUBLIC}
+    return sorted(channel for channel in tallies.conversations() if channel not in public)
+
+
 def admin_report(
     tallies: Tallies,
     conversations: Collection[Conversation],
@@ -129,16 +140,14 @@ def admin_report(
     workspace_name: str,
     min_group: int,
 ) -> Report:
-    """The workspace for its admins (and the CLI): public channels by name, private conversations only together."""
+    """The workspace for its admins (and the CLI): public channels by name, private conversations only together.
+
+    `private_people`: how many people the active private conversations (`active_private`) hold between them.
+    """
     if workspace_people < min_group:
         return _too_small(tallies.weeks, min_group)
-    known = {c.channel_id: c for c in conversations}
     public = [c for c in conversations if c.kind == PUBLIC]
-    # Conversations with figures that Handoff has no record of are treated as private.
-    private = sorted(
-        {c.channel_id for c in conversations if c.kind != PUBLIC}
-        | {channel for channel in tallies.conversations() if channel not in known}
-    )
+    private = active_private(tallies, conversations)
     counted = [c.channel_id for c in public]
     index = Index(tallies)
     rows = _channel_rows(index, public, min_group)

@@ -8,6 +8,8 @@ membership index alone instead of looking up every member's profile.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -88,15 +90,16 @@ def workspace_people(*, session: Session, team_id: str) -> int:
     return int(profiles or 0) + int(session.scalar(select(func.count()).select_from(never_read)) or 0)
 
 
-def private_people(*, session: Session, team_id: str) -> int:
-    """How many people are in the workspace's private conversations between them (each counted once)."""
-    private = select(Channel.channel_id).where(Channel.team_id == team_id, Channel.is_private.is_(True))
+def people_in(*, session: Session, team_id: str, channel_ids: Sequence[str]) -> int:
+    """How many people these conversations hold between them (each counted once)."""
+    if not channel_ids:
+        return 0
     members = (
         select(ChannelMember.user_id)
         .distinct()
         .where(
             ChannelMember.team_id == team_id,
-            ChannelMember.channel_id.in_(private),
+            ChannelMember.channel_id.in_(list(channel_ids)),
             ChannelMember.user_id.not_in(sorted(not_people(session=session, team_id=team_id)) or [""]),
         )
         .subquery()

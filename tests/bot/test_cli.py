@@ -261,6 +261,9 @@ def test_stats_prints_the_weeks_as_a_table_csv_or_json(seeded_url: str, tmp_path
     assert [row["note"] for row in rows if row["name"] == "tiny"] == ["not enough people to show this"] * 2
     document = json.loads(_run([*STATS, "--format", "json"], env, tmp_path).stdout)
     assert document["min_group"] == 5 and document["time_zone"] == "Europe/Berlin"
+    # Groups only: no person is named or counted anywhere in the output.
+    for output in (table.stdout, json.dumps(document), json.dumps(rows)):
+        assert not re.search(r"\bU\d\b", output) and "ana" not in output
     private = next(group for group in document["groups"] if group["kind"] == "private")
     assert private["name"] == "Private conversations" and private["channel_id"] is None
     assert [week["pings_held"] for week in private["weeks"]] == [0, 1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -86,11 +87,17 @@ def test_each_admin_gets_the_report_once_at_the_start_of_their_monday_with_the_c
     assert "<#C1>: 4 decisions logged" in shown and "<#C2>: not enough people to show this" in shown
     assert "*Private conversations*: 0 decisions logged · 0 superseded or retracted · 1 ping" in shown
     assert "leads" not in shown and "`/handoff stats report off` stops it" in shown
+    # Nobody is named or counted: not in the message, not in the chart's series.
+    everything = shown + json.dumps(report.params["text"])
+    for user_id, name in PEOPLE.items():
+        assert user_id not in everything and re.search(rf"\b{name}\b", everything) is None
+    assert "<@" not in everything
     (chart,) = _charts_to(fake_slack, "U1")
     assert chart.filename == "team-report-2026-03-02.png" and chart.content is not None
     image = Image.open(io.BytesIO(chart.content))
     assert image.format == "PNG"
     series = json.loads(image.info[SERIES_KEY])["series"]
+    assert not any(user_id in image.info[SERIES_KEY] for user_id in PEOPLE)
     assert series["Decisions logged"] == [0, 0, 0, 0, 0, 1, 3, 5]
     assert series["Catch-ups delivered"] == [0, 0, 0, 0, 0, 0, 3, 3]
     # Lea's Monday starts later, in Los Angeles; members who are not admins get nothing.

@@ -14,8 +14,8 @@ from tests.metrics.history import LAST_DAY, TEAM, TZ, at, seed_history, seed_wor
 
 WEEKS = weeks_ending(LAST_DAY, count=2, tz=TZ)
 
-# The workspace for its admins: public channels, the private conversations together (three of
-# them, seven people), every ping, the catch-ups.
+# The workspace for its admins: public channels, the private conversations together (two active in
+# the weeks, #leads and the direct message, five people between them), every ping, the catch-ups.
 ADMIN_TOTAL = (
     Figures(
         decisions_logged=3,  # two in #general, one in #leads
@@ -121,14 +121,13 @@ def test_the_group_size_is_the_workspaces_choice_but_never_below_three(seeded: s
         with seeded() as session:
             return report.for_admins(session=session, team_id=TEAM, weeks=WEEKS)
 
-    # Seven: #general (six people) is no longer shown; the workspace and the private conversations (seven) are.
+    # Seven: #general (six people) is no longer shown, nor the active private conversations (#leads
+    # and the direct message: five people between them), which then leave the totals too.
     seven = admins_with(7)
-    assert seven.total.weeks == ADMIN_TOTAL
-    assert [(row.name, row.weeks is None) for row in seven.rows] == [
-        ("general", True),
-        ("tiny", True),
-        ("Private conversations", False),
-    ]
+    assert [(row.name, row.weeks is None) for row in seven.rows] == [("general", True), ("tiny", True)]
+    assert seven.total.weeks is not None
+    assert [week.decisions_logged for week in seven.total.weeks] == [2, 5]
+    assert [week.pings_held for week in seven.total.weeks] == [2, 2]
     # Eight: the workspace itself is too small; nothing at all is shown.
     eight = admins_with(8)
     assert eight.total.weeks is None and eight.rows == ()

@@ -59,6 +59,19 @@ def test_private_conversations_together_include_those_handoff_has_no_record_of()
     assert "secret" not in repr(seen)
 
 
+def test_a_quiet_private_conversation_does_not_make_a_busy_one_shown_together() -> None:
+    quiet = Conversation("G2", "quiet", PRIVATE, 9)
+    seen = admin_report(
+        Tallies(weeks=WEEKS, logged=Counter({("C1", 0): 1, ("G1", 0): 1})),
+        [GENERAL, SECRET, quiet],
+        workspace_people=20,
+        private_people=15,
+        workspace_name="Acme",
+        min_group=5,
+    )
+    assert [row.name for row in seen.rows] == ["general"] and _logged(seen.total.weeks) == 1
+
+
 def test_private_conversations_with_too_few_people_between_them_are_left_out() -> None:
     seen = admin_report(
         _tallies(), [GENERAL, SECRET, DM], workspace_people=20, private_people=4, workspace_name="Acme", min_group=5

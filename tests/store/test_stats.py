@@ -73,7 +73,8 @@ def test_groups_count_people_not_apps_and_not_deactivated_accounts(seeded: sessi
     with seeded() as session:
         found = {c.channel_id: c for c in stats_groups.conversations(session=session, team_id=TEAM)}
         workspace = stats_groups.workspace_people(session=session, team_id=TEAM)
-        private = stats_groups.private_people(session=session, team_id=TEAM)
+        private = stats_groups.people_in(session=session, team_id=TEAM, channel_ids=["G1", "G2", "D1"])
+        leads = stats_groups.people_in(session=session, team_id=TEAM, channel_ids=["G1"])
         member_of = stats_groups.member_of(session=session, team_id=TEAM, user_id="U6")
     assert found == {
         "C1": Conversation("C1", "general", PUBLIC, 5),
@@ -82,6 +83,6 @@ def test_groups_count_people_not_apps_and_not_deactivated_accounts(seeded: sessi
         "G2": Conversation("G2", "ops", PRIVATE, 4),
         "D1": Conversation("D1", "", DIRECT, 2),
     }
-    # U1-U7 but the deactivated U4; in private conversations: U1-U3, U5-U7.
-    assert workspace == 6 and private == 6
+    # U1-U7 but the deactivated U4; in private conversations: U1-U3, U5-U7; in #leads U1-U3 and U5.
+    assert (workspace, private, leads) == (6, 6, 4)
     assert member_of == {"C1", "G2"}
