@@ -18,6 +18,8 @@ PING_KINDS = (HELD, IN_HOURS, URGENT)
 
 # (conversation id or None, week index): None is a ping sent from nowhere Handoff knows of.
 Key = tuple[str | None, int]
+# Pings sent from any direct message, counted together (no Slack conversation id looks like this).
+DIRECT_MESSAGES = "D*"
 
 
 @dataclass

@@ -48,7 +48,9 @@ def for_admins(*, session: Session, team_id: str, weeks: Sequence[Week]) -> Repo
     """The workspace for its admins' weekly report and the operator's CLI."""
     tallies = stats.tallies(session=session, team_id=team_id, weeks=weeks)
     conversations = stats_groups.conversations(session=session, team_id=team_id)
-    private = active_private(tallies, conversations)
+    known = {c.channel_id for c in conversations}
+    # Only conversations Handoff knows have members on record (a direct message it never read has none).
+    private = [channel for channel in active_private(tallies, conversations) if channel in known]
     return admin_report(
         tallies,
         conversations,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, not_, select
 from sqlalchemy.orm import Session
 
-from metrics.figures import HELD, IN_HOURS, URGENT, Key, Tallies
+from metrics.figures import DIRECT_MESSAGES, HELD, IN_HOURS, URGENT, Key, Tallies
 from metrics.weeks import DAYS_IN_WEEK, Week
 from store.decisions import CHOSEN, RETRACTED, SUPERSEDED
 from store.held_pings import CANCELLED, UNCONFIRMED
@@ -152,7 +152,10 @@ def _pings(session: Session, team_id: str, weeks: Sequence[Week], result: Tallie
         (HeldPing.due_at > HeldPing.created_at, HELD),
         else_=IN_HOURS,
     )
-    inner = select(HeldPing.source_channel_id, week_of(HeldPing.created_at, weeks), kind).where(
+    # Direct messages (ids starting with D) never get a row of their own: counted as one, they
+    # cost one group per week instead of one per pair of people.
+    source = case((HeldPing.source_channel_id.like("D%"), DIRECT_MESSAGES), else_=HeldPing.source_channel_id)
+    inner = select(source, week_of(HeldPing.created_at, weeks), kind).where(
         HeldPing.team_id == team_id,
         _within(HeldPing.created_at, weeks),
         not_(HeldPing.status.in_([CANCELLED, UNCONFIRMED])),
