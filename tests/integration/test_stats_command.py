@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.deps import Deps
+from tests.blockkit import assert_valid_view
 from tests.fakes.slack_api import FakeSlack
 from tests.metrics.history import PEOPLE, TEAM, TZ, seed_history, seed_workspace
 from tests.support import LiveServer, command_form
@@ -54,6 +55,8 @@ def test_a_member_sees_the_workspace_by_week_with_the_change_on_the_week_before(
     live: LiveServer, fake_slack: FakeSlack
 ) -> None:
     answer = _stats(live, fake_slack, "stats 2", user="U6")
+    # Blocks Slack takes (checked as a Home view's would be: each block's rules and text limits).
+    assert_valid_view({"type": "home", "blocks": answer["blocks"]})
     shown = _shown(answer)
     assert "Team outcomes · Acme" in shown
     # Fay is not in #leads: its decision and retraction are not in her totals (worked out in tests/metrics).

@@ -26,6 +26,7 @@ from metrics.weekly_plan import REPORT_KIND
 from store import people
 from store.models import Job
 from store.people import Profile
+from tests.blockkit import assert_valid_view
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.metrics.history import PEOPLE, TEAM, TZ, seed_history, seed_workspace
 
@@ -79,6 +80,7 @@ def test_each_admin_gets_the_report_once_at_the_start_of_their_monday_with_the_c
     for later in (ANA_MONDAY, ANA_MONDAY + timedelta(minutes=1), ANA_MONDAY + timedelta(hours=2)):
         assert _tick(deps, handoff, clock, later).get("stats_reports_sent") is None
     (report,) = _reports_to(fake_slack, "U1")
+    assert_valid_view({"type": "home", "blocks": report.params["blocks"]})
     shown = json.dumps(report.params["blocks"], ensure_ascii=False)
     assert "Weekly team report · Acme" in shown
     # The week before Monday (23 Feb-1 Mar) against the one before it: worked out in tests/metrics.
