@@ -19,6 +19,7 @@ Block = dict[str, Any]
 SECTION_CHARS = 3_000
 ROWS_SHOWN = 10
 HELP_HINT = "`/handoff stats help` says how each figure is counted."
+_QUIET = Figures()
 
 
 def summary(report: Report, *, title: str, tz: str, footer: str = "") -> tuple[str, list[Block]]:
@@ -36,7 +37,7 @@ def summary(report: Report, *, title: str, tz: str, footer: str = "") -> tuple[s
     blocks.append(_section(_figures_text(report.total.weeks, metrics)))
     if report.rows:
         blocks.append({"type": "divider"})
-        blocks.append(_section(_rows_text(report.rows)))
+        blocks.append(_section(_rows_text(report.rows, report.min_group)))
     rules = (
         f"Counts and medians only, never anyone's own figures; groups under {report.min_group} people are not shown."
     )
@@ -73,13 +74,18 @@ def _compact(metric: Metric, value: float | None) -> str:
     return text.replace("about ", "").replace("under a minute", "<1 min")
 
 
-def _rows_text(rows: tuple[Group, ...]) -> str:
+def _rows_text(rows: tuple[Group, ...], min_group: int) -> str:
+    """The channels with something in the latest week, by name; the quiet and the small ones only counted.
+
+    Small groups are counted whatever they did, so that the count says nothing of their activity.
+    """
+    small = [row for row in rows if row.weeks is None]
+    active = [row for row in rows if row.weeks is not None and row.weeks[-1] != _QUIET]
+    quiet = len(rows) - len(small) - len(active)
     lines = ["*By channel, the latest week*"]
-    for row in rows[:ROWS_SHOWN]:
+    for row in active[:ROWS_SHOWN]:
+        assert row.weeks is not None
         name = f"<#{row.channel_id}>" if row.kind == CHANNEL and row.channel_id else f"*{escape(row.name)}*"
-        if row.weeks is None:
-            lines.append(f"{name}: {NOT_ENOUGH_PEOPLE}")
-            continue
         week = row.weeks[-1]
         parts = [
             _count(week.decisions_logged, "decision logged", "decisions logged"),
@@ -92,9 +98,17 @@ def _rows_text(rows: tuple[Group, ...]) -> str:
         if week.past_review_by:
             parts.append(f"{week.past_review_by:,} past review-by")
         lines.append(f"{name}: " + " · ".join(parts))
-    if len(rows) > ROWS_SHOWN:
-        more = len(rows) - ROWS_SHOWN
-        lines.append(f"…and {more:,} more. `/handoff stats #channel` shows one channel.")
+    if len(active) > ROWS_SHOWN:
+        lines.append(f"…and {len(active) - ROWS_SHOWN:,} more. `/handoff stats #channel` shows one channel.")
+    if not active:
+        lines.append("Nothing in any channel this week.")
+    if quiet:
+        lines.append(_count(quiet, "channel had nothing this week.", "channels had nothing this week."))
+    if small:
+        lines.append(
+            f"Not shown on their own, with fewer than {min_group} people: "
+            + _count(len(small), "channel.", "channels.")
+        )
     return cut("\n".join(lines), SECTION_CHARS)
 
 

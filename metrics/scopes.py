@@ -82,12 +82,8 @@ def _channel_rows(index: Index, channels: Iterable[Conversation], min_group: int
         )
         for channel in channels
     ]
-    # The busiest channels first (decisions logged over the weeks), small groups last, then by name.
-    return sorted(rows, key=lambda row: (-_activity(row), row.weeks is None, row.name))
-
-
-def _activity(row: Group) -> int:
-    return sum(week.decisions_logged for week in row.weeks or ())
+    # By name: no channel is put above another for doing more (team metrics rank nothing).
+    return sorted(rows, key=lambda row: (row.name, row.channel_id or ""))
 
 
 def _too_small(weeks: tuple[Week, ...], min_group: int) -> Report:

@@ -86,7 +86,8 @@ def test_each_admin_gets_the_report_once_at_the_start_of_their_monday_with_the_c
     # The week before Monday (23 Feb-1 Mar) against the one before it: worked out in tests/metrics.
     assert "*Decisions logged:* 5 (+2)  ·  0 · 0 · 0 · 0 · 0 · 1 · 3 · 5" in shown
     assert "*Median catch-up reading time:* about 2.5 min (was about 1 min)" in shown
-    assert "<#C1>: 4 decisions logged" in shown and "<#C2>: not enough people to show this" in shown
+    assert "<#C1>: 4 decisions logged" in shown and "<#C2>" not in shown
+    assert "Not shown on their own, with fewer than 5 people: 1 channel." in shown
     assert "*Private conversations*: 0 decisions logged · 0 superseded or retracted · 1 ping" in shown
     assert "leads" not in shown and "`/handoff stats report off` stops it" in shown
     # Nobody is named or counted: not in the message, not in the chart's series.
