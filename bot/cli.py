@@ -1,4 +1,4 @@
-"""The `handoff` console script: migrate, serve, tick, status, export, import, demo."""
+"""The `handoff` console script: migrate, serve, tick, status, export, import, stats, demo."""
 
 from __future__ import annotations
 
@@ -66,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="refuse the export when a day file is not valid JSON (default: skip it)"
     )
     importing.add_argument("--force", action="store_true", help="import an export of another workspace all the same")
+    stats = sub.add_parser(
+        "stats",
+        help="a workspace's team outcomes by week (aggregates only, as the admins' weekly report shows them)",
+    )
+    stats.add_argument("--team", required=True, help="the workspace's team id (T…)")
+    stats.add_argument("--weeks", type=parse_weeks, default=8, help="how many weeks, 1 to 52 (default 8)")
+    stats.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    stats.add_argument("--chart", type=Path, metavar="OUT.png", help="also draw the chart of the weeks to this PNG")
+    stats.add_argument("--until", type=parse_date, help="the last day of the latest week (default: today in --tz)")
+    stats.add_argument("--tz", default="UTC", help="the time zone whose days make the weeks (default UTC)")
     demo = sub.add_parser(
         "demo",
         help="play a simulated night and print everyone's morning catch-up (no Slack, no key, no network)",
@@ -93,6 +103,13 @@ def parse_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; write it like 2026-11-01") from None
+
+
+def parse_weeks(value: str) -> int:
+    """A number of weeks, 1 to 52."""
+    if not value.isdigit() or not 1 <= int(value) <= 52:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of weeks from 1 to 52")
+    return int(value)
 
 
 def parse_instant(value: str) -> datetime:
@@ -130,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(settings, args)
         if args.command == "status":
             return _status(settings, now=args.now, as_json=args.json, failures=args.failures)
+        if args.command == "stats":
+            return _stats(settings, args)
         return _tick(settings, now=args.now)
     except ConfigError as exc:
         print(f"handoff: {exc}", file=sys.stderr)
@@ -245,6 +264,36 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     print("\n".join(summary.lines()))
     return 0 if summary.complete else EXIT_FAILURE
+
+
+def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.team_stats import team_stats
+    from hours.schedule import zone_for
+    from hours.wallclock import local_wall
+
+    try:
+        until = args.until or local_wall(SystemClock().now(), zone_for(args.tz)).date()
+    except ValueError:
+        raise ConfigError(f"--tz: {args.tz!r} is not a time zone; write it like Europe/Berlin") from None
+    output = team_stats(
+        settings,
+        team_id=args.team,
+        weeks=args.weeks,
+        until=until,
+        tz=args.tz,
+        fmt=args.format,
+        chart=args.chart is not None,
+    )
+    sys.stdout.write(output.document)
+    if args.chart is None:
+        return 0
+    if output.chart is None:
+        print("handoff: no chart: the workspace has too few people to show its figures.", file=sys.stderr)
+        return EXIT_FAILURE
+    args.chart.write_bytes(output.chart)
+    print(f"handoff: wrote the chart to {args.chart}", file=sys.stderr)
+    return 0
 
 
 def _demo(*, database: Path, verbose: bool) -> int:

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl
 
 # Objects an interaction payload may carry, which Bolt reads with .get().
 PAYLOAD_OBJECTS = ("team", "enterprise", "channel", "container", "message", "view", "state", "user")
+# Fields of an event Bolt reads ids from: an id, or an object carrying one.
+EVENT_IDS = ("user", "channel", "team", "item", "item_user", "bot_id")
 # Interactions that always come from a person (Bolt and the listeners read user.id).
 NEEDS_VIEW = {"view_submission", "view_closed"}
 
@@ -46,6 +48,9 @@ def _json_problem(body: str) -> str | None:
         event = envelope.get("event")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             return "event_callback without an event object"
+        for name in EVENT_IDS:
+            if name in event and not isinstance(event[name], str | dict | None):
+                return f"the event's {name} is neither an id nor an object"
         authorizations = envelope.get("authorizations")
         if authorizations is not None and not (
             isinstance(authorizations, list) and all(isinstance(item, dict) for item in authorizations)

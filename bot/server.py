@@ -92,7 +92,14 @@ class SlackASGI:
         if isinstance(verdict, Refusal):
             logger.info("refused a request (%s): %s", verdict.status, verdict.reason)
             return BoltResponse(status=verdict.status, body=verdict.reason)
-        return self.app.dispatch(BoltRequest(body=verdict.body, query=query, headers=headers))
+        try:
+            request = BoltRequest(body=verdict.body, query=query, headers=headers)
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # Bolt reads ids out of the body as it builds the request, assuming Slack's types (a
+            # channel that is `false`, say, makes it raise): a body it cannot read is a 400.
+            logger.info("refused a request Bolt cannot read: %r", exc)
+            return BoltResponse(status=400, body="a field has a type Slack never sends")
+        return self.app.dispatch(request)
 
     async def _install(self, scope: Scope, send: Send, flow: OAuthFlow) -> None:
         """OAuth mode: the Add to Slack page and the redirect back from Slack."""

@@ -23,6 +23,7 @@ from digest import planning
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from installs import rotation, token_health, uninstall
+from metrics import weekly_plan, weekly_send
 from pings import delivery, notices, recipient_check
 from store import (
     channel_summaries,
@@ -78,6 +79,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         # Before the pings: pings due at a catch-up ride inside it, one DM rather than two.
         deliver_catchups,
         deliver_pings,
+        deliver_weekly_reports,
         run_retention,
         prune_oauth_states,
         prune_signed_requests,
@@ -134,6 +136,12 @@ def deliver_pings(deps: Deps, now: datetime, report: TickReport) -> None:
 def recheck_paused_workspaces(deps: Deps, now: datetime, report: TickReport) -> None:
     """Workspaces whose token Slack refused: ask again every few minutes, and resume those it takes."""
     report.add("workspaces_resumed", token_health.recheck_due(deps, now))
+
+
+def deliver_weekly_reports(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Plan the admins' weekly team reports once a day, and send those due (at the start of their Monday)."""
+    report.add("stats_reports_planned", weekly_plan.plan_due(deps, now))
+    report.add("stats_reports_sent", weekly_send.deliver_due(deps, now))
 
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:

@@ -33,7 +33,7 @@ from digest.gather import Reader, Round, gather
 from digest.in_lists import chunks
 from digest.links import home_link
 from digest.planning import CATCHUP_KIND
-from digest.render import render_dm
+from digest.render import Size, render_dm_sized
 from digest.stored import to_json
 from digest.summaries import summaries_for
 from digest.when import LATE_AFTER, local_date, next_catchup
@@ -70,6 +70,7 @@ class Due:
     text: str = ""
     blocks: list[dict[str, Any]] = field(default_factory=list)
     content: dict[str, Any] = field(default_factory=dict)
+    size: Size = field(default_factory=lambda: Size(entries=0, minutes=0))
 
 
 @dataclass
@@ -199,8 +200,8 @@ def compose_team(deps: Deps, team_id: str, dues: list[Due], now: datetime, *, re
     """Read, summarize, compose and render one workspace's share of a batch."""
     entries = [(due.reader, due.pings, due.late) for due in dues]
     rendered = compose_many(deps, team_id, entries, now, reuse=reuse)
-    for due, (text, blocks, content) in zip(dues, rendered, strict=True):
-        due.text, due.blocks, due.content = text, blocks, content
+    for due, (text, blocks, content, size) in zip(dues, rendered, strict=True):
+        due.text, due.blocks, due.content, due.size = text, blocks, content, size
 
 
 def compose_many(
@@ -210,8 +211,8 @@ def compose_many(
     now: datetime,
     *,
     reuse: Round | None = None,
-) -> list[tuple[str, list[dict[str, Any]], dict[str, Any]]]:
-    """Each reader's catch-up as (fallback text, blocks, stored JSON), from one gathering for them all.
+) -> list[tuple[str, list[dict[str, Any]], dict[str, Any], Size]]:
+    """Each reader's catch-up as (fallback text, blocks, stored JSON, size), from one gathering for them all.
 
     `reuse` carries what earlier batches of the same round read and summarized.
     """
@@ -226,8 +227,8 @@ def compose_many(
     with collector_paused():
         for reader, pings, late in entries:
             catchup = compose(reader, gathered, summaries, pings=pings, late=late)
-            text, blocks = render_dm(catchup, home_url=home, now=now)
-            rendered.append((text, blocks, to_json(catchup)))
+            text, blocks, size = render_dm_sized(catchup, home_url=home, now=now)
+            rendered.append((text, blocks, to_json(catchup), size))
     return rendered
 
 
@@ -318,6 +319,8 @@ def record_sent(*, session: Session, sent: list[Due], owner: str, now: datetime)
                 window_end=due.reader.window_end,
                 late=due.late,
                 content=due.content,
+                entries=due.size.entries,
+                reading_minutes=due.size.minutes,
             )
         )
         planned_afresh[due.team_id].append(due.user_id)

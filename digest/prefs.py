@@ -158,5 +158,5 @@ def catch_up_now(deps: Deps, *, team_id: str, user_id: str) -> tuple[str, list[d
     start = max(last if last is not None else now - span, now - LONGEST_SPAN)
     excluded = frozenset(c for c in (prefs.excluded_channels if prefs else "").split(",") if c)
     reader = Reader(team_id, user_id, schedule.hours.tz, start, now, excluded)
-    ((text, blocks, _),) = compose_many(deps, team_id, [(reader, [], False)], now)
+    ((text, blocks, _, _),) = compose_many(deps, team_id, [(reader, [], False)], now)
     return text, blocks

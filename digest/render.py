@@ -87,9 +87,18 @@ class _Layout:
     left_out: int
 
 
+@dataclass(frozen=True)
+class Size:
+    """How big a catch-up is, for team metrics: its entries (shown or counted) and the reading time its DM promised."""
+
+    entries: int
+    # "about N min read" in the DM's header; 0 for "all caught up", which has nothing to read.
+    minutes: int
+
+
 def reading_minutes(catchup: CatchUp) -> int:
     """About how long the DM's sections take to read, at 200 words a minute; at least 1."""
-    return _minutes(_lay_out(catchup, DM_BUDGET))
+    return _minutes(_dm_words(_lay_out(catchup, DM_BUDGET)))
 
 
 def render_dm(catchup: CatchUp, *, home_url: str, now: datetime) -> tuple[str, list[Block]]:
@@ -98,17 +107,25 @@ def render_dm(catchup: CatchUp, *, home_url: str, now: datetime) -> tuple[str, l
     `now` is unused: the DM's own timestamp says when it came, and date tokens are relative to the
     reader's clock when they read it. It is taken so both renderers are called alike.
     """
+    text, blocks, _ = render_dm_sized(catchup, home_url=home_url, now=now)
+    return text, blocks
+
+
+def render_dm_sized(catchup: CatchUp, *, home_url: str, now: datetime) -> tuple[str, list[Block], Size]:
+    """The catch-up DM as `render_dm` makes it, with its size (laid out once for both)."""
     del now
     context = ([LATE_NOTE] if catchup.late else []) + [_window(catchup)]
     if catchup.is_empty:
         blocks = [_header("Your catch-up"), _context(context), _section(ALL_CAUGHT_UP)]
-        return _fallback(catchup), blocks
+        return _fallback(catchup), blocks, Size(entries=0, minutes=0)
     layout = _lay_out(catchup, DM_BUDGET)
-    title = f"Your catch-up · about {_minutes(layout)} min read"
+    minutes = _minutes(_dm_words(layout))
+    title = f"Your catch-up · about {minutes} min read"
     blocks = [_header(title), _context(context), *layout.blocks]
     if layout.left_out:
         blocks.append(_context([_more_in_home(layout.left_out, home_url=home_url)]))
-    return _fallback(catchup), blocks
+    entries = len(catchup.waiting) + len(catchup.decisions) + sum(max(1, len(c.points)) for c in catchup.channels)
+    return _fallback(catchup), blocks, Size(entries=entries, minutes=minutes)
 
 
 def render_home(catchup: CatchUp, *, now: datetime) -> list[Block]:
@@ -123,12 +140,16 @@ def render_home(catchup: CatchUp, *, now: datetime) -> list[Block]:
     return blocks
 
 
-def _minutes(layout: _Layout) -> int:
+def _dm_words(layout: _Layout) -> int:
     # What the DM shows, not the whole catch-up: the header promises how long *this* takes, and the
     # rest waits in App Home. Tokens and links count as the words a reader sees.
     words = sum(_words(line) for line in layout.lines)
     if layout.left_out:
         words += word_count(_more_in_home(layout.left_out, home_url=None))
+    return words
+
+
+def _minutes(words: int) -> int:
     return max(1, (words + WORDS_PER_MINUTE // 2) // WORDS_PER_MINUTE)
 
 

@@ -1,5 +1,5 @@
-"""`/handoff`: help, the workspace settings its admins change (one by one, or all in `/handoff admin`), and a
-channel's off-hours notes."""
+"""`/handoff`: help, the workspace settings its admins change (one by one, or all in `/handoff admin`), a
+channel's off-hours notes, and team outcome metrics (`/handoff stats`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions.emoji import EmojiError, decision_emoji_for, parse_emoji_list
 from digest import admin as catchup_admin
-from handlers import admin
+from handlers import admin, stats
 from handlers.help import help_blocks, help_text
 from pings import workspace_defaults
 from store import mentions, workspace_settings
@@ -27,6 +27,7 @@ HANDOFF_HELP = [
     CommandHelp("/handoff catchup [everyone|opt-in]", "who gets the morning catch-up (admins change it)"),
     CommandHelp("/handoff exclude #channel", "keep a channel out of every summary and model (admins)"),
     CommandHelp("/handoff notices [on|off]", "tell people here when someone they mention is off (on by default)"),
+    *stats.STATS_HELP,
 ]
 
 
@@ -57,6 +58,11 @@ def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respo
     if words[0].lower() in {"catchup", "exclude", "include"}:
         ack()
         respond(text=_catchups(context["deps"], client, command, words[0].lower(), " ".join(words[1:])))
+        return
+    if words[0].lower() == "stats":
+        stats.on_stats(
+            ack, deps=context["deps"], client=client, command=command, respond=respond, raw=" ".join(words[1:])
+        )
         return
     if words[0].lower() == "notices":
         ack(text=_notices(context["deps"], command, words[1:]))

@@ -15,12 +15,14 @@ from decisions.emoji import EmojiError, parse_emoji_list
 from hours.days import FULL_NAMES
 from hours.form import FormErrors
 from hours.zones import find_zone
+from metrics.choices import HIGHEST_MIN_GROUP
+from metrics.scopes import LOWEST_MIN_GROUP
 from pings.workspace_defaults import MAX_URGENT_CAP
 
 ADMIN_CALLBACK = "handoff_admin"
 START_BLOCK, END_BLOCK, DAYS_BLOCK, ZONE_BLOCK = "admin_start", "admin_end", "admin_days", "admin_zone"
 EMOJI_BLOCK, EXCLUDED_BLOCK, URGENT_BLOCK = "admin_emoji", "admin_excluded", "admin_urgent_cap"
-RETENTION_BLOCK, NOTICES_BLOCK = "admin_retention", "admin_notices"
+RETENTION_BLOCK, NOTICES_BLOCK, GROUP_BLOCK = "admin_retention", "admin_notices", "admin_stats_group"
 VALUE = "value"
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 3650
 ZONE_LIMIT = 64
@@ -40,6 +42,8 @@ class AdminSettings:
     urgent_cap: int
     retention_days: int
     notices: bool
+    # Team metrics show groups of at least this many people.
+    stats_min_group: int
 
 
 def admin_view(current: AdminSettings) -> dict[str, Any]:
@@ -131,6 +135,12 @@ def admin_view(current: AdminSettings) -> dict[str, Any]:
                 },
                 hint="Whether someone who @mentions a person outside their hours is told when they're back.",
             ),
+            input_block(
+                GROUP_BLOCK,
+                "Smallest group in team metrics",
+                _number(current.stats_min_group, LOWEST_MIN_GROUP, HIGHEST_MIN_GROUP),
+                hint="/handoff stats and the weekly report show a group's figures only with at least this many people.",
+            ),
         ],
     }
 
@@ -166,13 +176,14 @@ def read_admin_form(values: dict[str, Any]) -> AdminSettings:
     )
     urgent_cap = _whole(values, URGENT_BLOCK, 0, MAX_URGENT_CAP, errors)
     retention = _whole(values, RETENTION_BLOCK, MIN_RETENTION_DAYS, MAX_RETENTION_DAYS, errors)
+    group = _whole(values, GROUP_BLOCK, LOWEST_MIN_GROUP, HIGHEST_MIN_GROUP, errors)
     notice = (_element(values, NOTICES_BLOCK).get("selected_option") or {}).get("value")
     if notice not in {"on", "off"}:
         errors[NOTICES_BLOCK] = "Choose on or off."
     if errors:
         raise FormErrors(errors)
     assert start is not None and end is not None and tz is not None
-    assert urgent_cap is not None and retention is not None
+    assert urgent_cap is not None and retention is not None and group is not None
     return AdminSettings(
         start=start,
         end=end,
@@ -183,6 +194,7 @@ def read_admin_form(values: dict[str, Any]) -> AdminSettings:
         urgent_cap=urgent_cap,
         retention_days=retention,
         notices=notice == "on",
+        stats_min_group=group,
     )
 
 

@@ -1,7 +1,7 @@
 """The workspace settings of `/handoff admin`: read as they apply now, and changed through each setting's own code.
 
 Each change goes through the function its own command uses (`/handoff hours`, `urgent-cap`,
-`emoji`, `exclude`/`include`, `notices`), so the modal and the commands cannot drift apart.
+`emoji`, `exclude`/`include`, `notices`, `stats group-size`), so the modal and the commands cannot drift apart.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from digest import admin as catchup_admin
 from hours.phrases import describe_hours
 from hours.schedule import WorkingHours
 from installs.admin_form import AdminSettings
+from metrics import choices, report
 from pings import workspace_defaults
 from store import mentions, workspace_settings
 from store.working_hours import encode_days, minutes
@@ -27,6 +28,7 @@ def current(deps: Deps, *, team_id: str) -> AdminSettings:
         emoji = decision_emoji_for(session=session, settings=deps.settings, team_id=team_id)
         excluded = workspace_settings.excluded_channels(session=session, team_id=team_id)
         notices = mentions.workspace_notices_on(session=session, team_id=team_id)
+        group = report.min_group(session=session, team_id=team_id)
     retention = row.traffic_retention_days if row and row.traffic_retention_days else None
     return AdminSettings(
         start=hours.start,
@@ -38,6 +40,7 @@ def current(deps: Deps, *, team_id: str) -> AdminSettings:
         urgent_cap=cap,
         retention_days=retention or deps.settings.handoff_traffic_retention_days,
         notices=notices,
+        stats_min_group=group,
     )
 
 
@@ -79,6 +82,9 @@ def apply(deps: Deps, *, team_id: str, actor_id: str, before: AdminSettings, aft
     if before.notices != after.notices:
         _change(deps, team_id, actor_id, mention_notices=after.notices)
         said.append(f"Off-hours mention notices: {'on' if after.notices else 'off in every channel'}.")
+    if before.stats_min_group != after.stats_min_group:
+        choices.change_group_size(deps, team_id=team_id, actor_id=actor_id, raw=str(after.stats_min_group))
+        said.append(f"Team metrics show groups of at least {after.stats_min_group} people.")
     return said
 
 

@@ -202,6 +202,9 @@ class Sent:
     window_end: datetime
     late: bool
     content: dict[str, Any]
+    # Its size as the DM announced it (team metrics count these, never the content).
+    entries: int
+    reading_minutes: int
 
 
 def record_many(*, session: Session, sent: list[Sent], now: datetime) -> int:

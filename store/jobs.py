@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy import ColumnElement, Row, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -120,3 +120,13 @@ def pending_for(
     )
     wanted = set(recipients)
     return {(str(team), str(person)) for team, person in rows if (team, person) in wanted}
+
+
+def note(*, session: Session, job_id: int, owner: str, values: dict[str, Any]) -> bool:
+    """Add `values` to a claimed job's payload: progress that must outlive a crash; False when `owner` lost the job."""
+    mine = (Job.id == job_id, Job.lease_owner == owner, Job.done_at.is_(None))
+    payload = session.scalar(select(Job.payload).where(*mine))
+    if payload is None:
+        return False
+    session.execute(update(Job).where(*mine).values(payload={**payload, **values}))
+    return True

@@ -328,6 +328,9 @@ class Decision(Base):
         Index("ix_decisions_author_created", "team_id", "author_id", "created_at"),
         # A person's own review-by items (App Home).
         Index("ix_decisions_owner_review", "team_id", "owner_id", "review_by"),
+        # Team metrics: a workspace's decisions by week, and those with a review-by date.
+        Index("ix_decisions_team_created", "team_id", "created_at"),
+        Index("ix_decisions_team_review", "team_id", "review_by"),
     )
 
 
@@ -344,6 +347,9 @@ class DecisionRevision(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # Team metrics: a workspace's supersedes and retractions by week.
+    __table_args__ = (Index("ix_decision_revisions_team_at", "team_id", "at"),)
 
 
 class DecisionContext(Base):
@@ -385,6 +391,8 @@ class WorkspaceSettings(Base):
     traffic_retention_days: Mapped[int | None] = mapped_column(Integer)
     # Off-hours mention notes in every channel: None or True is on; False turns them off workspace-wide.
     mention_notices: Mapped[bool | None] = mapped_column(Boolean)
+    # Team metrics show a group's figures only when it has at least this many people (else 5; never below 3).
+    stats_min_group: Mapped[int | None] = mapped_column(Integer)
     updated_by: Mapped[str | None] = mapped_column(SLACK_ID)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -498,6 +506,8 @@ class HeldPing(Base):
             sqlite_where=_PING_WAITING,
             postgresql_where=_PING_WAITING,
         ),
+        # Team metrics: a workspace's pings by week.
+        Index("ix_held_pings_team_created", "team_id", "created_at"),
     )
 
 
@@ -518,6 +528,8 @@ class Mention(Base):
         UniqueConstraint("team_id", "channel_id", "ts", "recipient_id"),
         Index("ix_mentions_recipient", "team_id", "recipient_id", "posted_at"),
         Index("ix_mentions_posted", "posted_at"),
+        # Team metrics: a workspace's off-hours mentions by week and channel, from the index alone.
+        Index("ix_mentions_team_posted", "team_id", "posted_at", "channel_id"),
     )
 
 
@@ -586,12 +598,30 @@ class CatchUpRecord(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # The composed catch-up (digest.model.CatchUp as JSON), shown in full on App Home.
     content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Its size for team metrics: entries (as digest.render counts them) and the reading time its DM
+    # promised. None for catch-ups sent before migration 0011.
+    entries: Mapped[int | None] = mapped_column(Integer)
+    reading_minutes: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("team_id", "user_id", "local_date"),
         Index("ix_catchups_person", "team_id", "user_id", "window_end"),
+        # Team metrics: a workspace's catch-ups by day and size, read in index order (no sort).
+        Index("ix_catchups_team_day_entries", "team_id", "local_date", "entries"),
+        Index("ix_catchups_team_day_minutes", "team_id", "local_date", "reading_minutes"),
     )
+
+
+class StatsReportPrefs(Base):
+    """Whether a workspace admin gets the weekly team report (a row only once they chose)."""
+
+    __tablename__ = "stats_report_prefs"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ChannelSummaryRow(Base):

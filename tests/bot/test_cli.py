@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,10 +19,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine, func, pool, select
+from sqlalchemy.orm import Session
 
+from metrics.chart import SERIES_KEY
 from store.models import InboxEvent, Message
 from tests.fakes.slack_api import FakeSlack
+from tests.metrics.history import seed_history, seed_workspace
 from tests.oauth import CLIENT_ID, CLIENT_SECRET, KEY
 from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, event_body, signed_headers
 
@@ -222,3 +229,66 @@ def test_serve_stops_on_sigterm_with_acknowledged_work_finished(
     assert served.stop() in {0, -signal.SIGTERM}
     assert "Traceback" not in (served.process.stdout.read() if served.process.stdout else "")
     assert _count(database_url, Message) == 1
+
+
+@pytest.fixture
+def seeded_url(database_url: str) -> str:
+    """The test's database with the seeded history of tests/metrics/history.py."""
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    with Session(engine) as session, session.begin():
+        seed_workspace(session)
+        seed_history(session)
+    engine.dispose()
+    return database_url
+
+
+STATS = ["stats", "--team", "T0001", "--weeks", "2", "--until", "2026-03-01", "--tz", "Europe/Berlin"]
+
+
+def test_stats_prints_the_weeks_as_a_table_csv_or_json(seeded_url: str, tmp_path: Path) -> None:
+    env = _env(DATABASE_URL=seeded_url)
+    table = _run(STATS, env, tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "Acme: team outcomes by week (Europe/Berlin days)" in table.stdout
+    assert re.search(r"23 Feb\N{EN DASH}1 Mar │\s+5 │\s+2 │ 12 h 30 min │", table.stdout), table.stdout
+    assert "#tiny: not enough people to show this" in table.stdout and "leads" not in table.stdout
+    rows = list(csv.DictReader(io.StringIO(_run([*STATS, "--format", "csv"], env, tmp_path).stdout)))
+    workspace = [row for row in rows if row["group"] == "workspace"]
+    assert [(r["first_day"], r["decisions_logged"], r["median_to_decision"]) for r in workspace] == [
+        ("2026-02-16", "3", "7200"),
+        ("2026-02-23", "5", "45000"),
+    ]
+    assert [row["note"] for row in rows if row["name"] == "tiny"] == ["not enough people to show this"] * 2
+    document = json.loads(_run([*STATS, "--format", "json"], env, tmp_path).stdout)
+    assert document["min_group"] == 5 and document["time_zone"] == "Europe/Berlin"
+    # Groups only: no person is named or counted anywhere in the output.
+    for output in (table.stdout, json.dumps(document), json.dumps(rows)):
+        assert not re.search(r"\bU\d\b", output) and "ana" not in output
+    private = next(group for group in document["groups"] if group["kind"] == "private")
+    assert private["name"] == "Private conversations" and private["channel_id"] is None
+    assert [week["pings_held"] for week in private["weeks"]] == [0, 1]
+
+
+def test_stats_draws_the_chart_to_a_file(seeded_url: str, tmp_path: Path) -> None:
+    result = _run([*STATS, "--chart", str(tmp_path / "weeks.png")], _env(DATABASE_URL=seeded_url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote the chart to {tmp_path / 'weeks.png'}" in result.stderr
+    image = Image.open(tmp_path / "weeks.png")
+    assert image.format == "PNG"
+    assert json.loads(image.info[SERIES_KEY])["series"]["Decisions logged"] == [3, 5]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["stats", "--team", "T9999"], "--team: Handoff has no workspace 'T9999' in this database"),
+        (["stats", "--team", "T0001", "--tz", "Mars/Olympus"], "--tz: 'Mars/Olympus' is not a time zone"),
+        (["stats", "--team", "T0001", "--weeks", "60"], "'60' is not a number of weeks from 1 to 52"),
+    ],
+)
+def test_stats_mistakes_are_one_line_and_exit_2(
+    seeded_url: str, tmp_path: Path, args: list[str], expected: str
+) -> None:
+    result = _run(args, _env(DATABASE_URL=seeded_url), tmp_path)
+    assert result.returncode == 2
+    assert expected in result.stderr and "Traceback" not in result.stderr

@@ -18,6 +18,7 @@ from installs.admin_form import (
     EMOJI_BLOCK,
     END_BLOCK,
     EXCLUDED_BLOCK,
+    GROUP_BLOCK,
     NOTICES_BLOCK,
     RETENTION_BLOCK,
     START_BLOCK,
@@ -100,6 +101,7 @@ def test_admins_and_owners_get_the_settings_as_they_apply_now(
     assert inputs[URGENT_BLOCK]["initial_value"] == "3"
     assert inputs[RETENTION_BLOCK]["initial_value"] == "14"
     assert inputs[NOTICES_BLOCK]["initial_option"]["value"] == "on"
+    assert inputs[GROUP_BLOCK]["initial_value"] == "5" and inputs[GROUP_BLOCK]["min_value"] == "3"
     # Slack's users.info decided (asked live, so a demotion counts at once).
     assert {call.params["user"] for call in fake_slack.calls_to("users.info")} == {user}
 
@@ -131,6 +133,7 @@ def test_saving_changes_every_setting_through_its_own_command_and_tells_the_admi
             URGENT_BLOCK: {"value": "5"},
             RETENTION_BLOCK: {"value": "30"},
             NOTICES_BLOCK: {"selected_option": {"value": "off"}},
+            GROUP_BLOCK: {"value": "7"},
         },
     )
 
@@ -144,6 +147,7 @@ def test_saving_changes_every_setting_through_its_own_command_and_tells_the_admi
         "• Urgent pings a day before Handoff asks: 5.",
         "• Channel traffic is kept 30 days.",
         "• Off-hours mention notices: off in every channel.",
+        "• Team metrics show groups of at least 7 people.",
     ]
     with deps.read_session_factory() as session:
         row = workspace_settings.get(session=session, team_id=TEAM_ID)
@@ -151,7 +155,7 @@ def test_saving_changes_every_setting_through_its_own_command_and_tells_the_admi
     assert row is not None and row.updated_by == ADMIN
     assert (row.default_start_minute, row.default_end_minute, row.default_days) == (480, 960, "0,1,2,3")
     assert (row.default_tz, row.decision_emoji, row.urgent_cap) == ("Europe/Berlin", "white_check_mark,memo", 5)
-    assert (row.traffic_retention_days, row.mention_notices) == (30, False)
+    assert (row.traffic_retention_days, row.mention_notices, row.stats_min_group) == (30, False, 7)
     assert excluded == ["C2"]
     # The one-setting commands see the same settings.
     shown = live.post_form(command_form("/handoff", "notices", channel_id="C1")).text
@@ -187,12 +191,14 @@ def test_mistakes_show_on_their_inputs_and_change_nothing(live: LiveServer, fake
             EMOJI_BLOCK: {"value": "not an emoji!"},
             URGENT_BLOCK: {"value": "99"},
             RETENTION_BLOCK: {"value": "0"},
+            GROUP_BLOCK: {"value": "2"},
         },
     )
 
     assert answer["response_action"] == "errors"
     errors = answer["errors"]
-    assert set(errors) == {END_BLOCK, DAYS_BLOCK, ZONE_BLOCK, EMOJI_BLOCK, URGENT_BLOCK, RETENTION_BLOCK}
+    assert set(errors) == {END_BLOCK, DAYS_BLOCK, ZONE_BLOCK, EMOJI_BLOCK, URGENT_BLOCK, RETENTION_BLOCK, GROUP_BLOCK}
+    assert errors[GROUP_BLOCK] == "Give a whole number from 3 to 1000."
     assert "Mars/Olympus" in errors[ZONE_BLOCK] and "Europe/Berlin" in errors[ZONE_BLOCK]
     assert errors[URGENT_BLOCK] == "Give a whole number from 0 to 50."
     assert errors[RETENTION_BLOCK] == "Give a whole number from 1 to 3650."
