@@ -134,7 +134,8 @@ def test_three_processes_ticking_at_once_deliver_every_ping_and_catch_up_once_an
     assert len(catchup_due) == catchups and {when.hour for when in catchup_due.values()} == {3, 8, 17}
     env = handoff_env(database_url, fake_slack.url)
     for at in ROUNDS:
-        tick_together(env, tmp_path, at, processes=REPLICAS)
+        # The minute before Los Angeles' start only checks that nothing goes early: one process is enough.
+        tick_together(env, tmp_path, at, processes=1 if at.minute == 59 else REPLICAS)
         received = pings_received(fake_slack)
         assert set(received.values()) <= {1}, [n for n, times in received.items() if times > 1][:10]
         assert set(received) == {n for n, when in ping_due.items() if when <= at}, at
