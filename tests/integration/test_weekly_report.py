@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.retries import SPREAD
 from bot.runtime import build_deps
 from bot.tick import run_tick
 from metrics.chart import SERIES_KEY
@@ -125,13 +126,15 @@ def test_a_429_waits_for_retry_after_and_the_retry_sends_only_the_chart(
     fake_slack.fail_next("files.getUploadURLExternal", status=429, retry_after=30)
     assert _tick(deps, handoff, clock, ANA_MONDAY).get("stats_reports_sent") is None
     assert len(_reports_to(fake_slack, "U1")) == 1 and _charts_to(fake_slack, "U1") == []
+    # Never before Retry-After; by then plus the spread every retry gets (bot/retries.py).
     assert _tick(deps, handoff, clock, ANA_MONDAY + timedelta(seconds=29)).get("stats_reports_sent") is None
-    assert _tick(deps, handoff, clock, ANA_MONDAY + timedelta(seconds=30))["stats_reports_sent"] == 1
+    assert _tick(deps, handoff, clock, ANA_MONDAY + timedelta(seconds=30 * (1 + SPREAD)))["stats_reports_sent"] == 1
     assert len(_reports_to(fake_slack, "U1")) == 1 and len(_charts_to(fake_slack, "U1")) == 1
     # A 429 on the message itself: nothing was sent, all of it comes after Retry-After.
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=60)
     assert _tick(deps, handoff, clock, LEA_MONDAY).get("stats_reports_sent") is None
-    assert _tick(deps, handoff, clock, LEA_MONDAY + timedelta(seconds=60))["stats_reports_sent"] == 1
+    assert _tick(deps, handoff, clock, LEA_MONDAY + timedelta(seconds=59)).get("stats_reports_sent") is None
+    assert _tick(deps, handoff, clock, LEA_MONDAY + timedelta(seconds=60 * (1 + SPREAD)))["stats_reports_sent"] == 1
     assert len(_reports_to(fake_slack, "U9")) == 1 and len(_charts_to(fake_slack, "U9")) == 1
 
 
