@@ -79,16 +79,7 @@ def slack_failed(
     if failure.kind == RATE_LIMITED and team_id is not None and waits is not None:
         assert failure.retry_after is not None
         waits.note(team_id, now + failure.retry_after)
-    with deps.session_factory.begin() as session:
-        claims.release(
-            session=session,
-            model=Job,
-            row_id=job_id,
-            owner=deps.worker_id,
-            retry_at=retry_at,
-            error=f"slack: {failure.error}",
-            now=now,
-        )
+    _release(deps, job_id, now, retry_at=retry_at, error=f"slack: {failure.error}")
     logger.warning(
         "%s waits (job %s): Slack says %s; attempt %d of %d, next at %s",
         what,
@@ -106,6 +97,11 @@ def wait_with_workspace(deps: Deps, job_id: int, now: datetime, *, until: dateti
     due after the wait (a paused workspace's jobs stay due, and are claimed again once its token works)."""
     retry_at = until + spread(until - now, key=job_id, attempts=1)
     why = "ratelimited (its workspace was told to wait)" if until > now else "its workspace is paused (token refused)"
+    _release(deps, job_id, now, retry_at=retry_at, error=f"slack: {why}", tried=False)
+
+
+def _release(deps: Deps, job_id: int, now: datetime, *, retry_at: datetime, error: str, tried: bool = True) -> None:
+    """Give the job back, due again at `retry_at`, with why (`tried`: whether this counts as an attempt)."""
     with deps.session_factory.begin() as session:
         claims.release(
             session=session,
@@ -113,9 +109,9 @@ def wait_with_workspace(deps: Deps, job_id: int, now: datetime, *, until: dateti
             row_id=job_id,
             owner=deps.worker_id,
             retry_at=retry_at,
-            error=f"slack: {why}",
+            error=error,
             now=now,
-            tried=False,
+            tried=tried,
         )
 
 
