@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from digest.mrkdwn import cut
+from digest.text import escape, inert, readable
 from store.models import Decision
 
 # Block Kit allows 3,000 characters in a section's text; leave room for the framing.
@@ -18,17 +20,12 @@ THREAD_MESSAGE_LIMIT = 400
 WHY_EXCERPT_LIMIT = 1_000
 
 
-def escape(text: str) -> str:
-    """Make user text inert in mrkdwn: `<!channel>` or `<@U…>` must never become a ping."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def quoted(text: str, *, limit: int = SECTION_TEXT_LIMIT, permalink: str | None = None) -> str:
-    """The decision text as a mrkdwn quote, cut to fit with a pointer to the whole of it."""
-    body = escape(text.strip()) or "_(no text)_"
+    """The text as a mrkdwn quote, cut to fit (never inside an escape) with a pointer to the whole of it."""
+    body = inert(text.strip()) or "_(no text)_"
     if len(body) > limit:
         more = f" <{permalink}|read all of it>" if permalink else " (the full text is kept in the log)"
-        body = body[:limit].rstrip() + "…" + more
+        body = cut(body, limit) + more
     return "\n".join(f">{line}" for line in body.splitlines())
 
 
@@ -39,7 +36,7 @@ def first_line(text: str, *, empty: str) -> str:
 
 def _reference(decision: Decision) -> str:
     """A short, linked, inert mention of another decision."""
-    excerpt = escape(first_line(decision.text, empty="a decision")[:80])
+    excerpt = escape(first_line(readable(decision.text), empty="a decision")[:80])
     return f"<{decision.permalink}|{excerpt}>" if decision.permalink else f"“{excerpt}”"
 
 
@@ -96,7 +93,7 @@ def confirmation(
     if decision.review_by is not None and not superseded:
         notes.append(f"Review by {decision.review_by:%a %d %b %Y}")
     if decision.tags:
-        notes.append(" ".join(f"`{escape(tag)}`" for tag in decision.tags.split(",")))
+        notes.append(" ".join(f"`{inert(tag)}`" for tag in decision.tags.split(",")))
     if decision.source_deleted:
         notes.append("The original message was deleted; the decision stays in the log.")
     blocks = [
@@ -122,7 +119,7 @@ def confirmation(
         buttons.append(_button(EDIT_ACTION, "Edit…", decision))
         buttons.append(_button(UNDO_ACTION, "Undo", decision))
     blocks.append({"type": "actions", "elements": buttons})
-    return f"{summary}: {escape(decision.text[:200])}", blocks
+    return f"{summary}: {escape(readable(decision.text)[:200])}", blocks
 
 
 def _button(action_id: str, label: str, decision: Decision) -> dict[str, Any]:

@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from decisions.blocks import escape
 from decisions.query import DecisionQuery, QueryError, fts5_match, is_channel_id, is_user_id, parse
+from digest.mrkdwn import cut
+from digest.text import escape, readable
 from store import channels, people
 from store.decision_search import Filters, Hit, search
 
 PAGE = 10
+SNIPPET_CHARS = 600
 MORE_ACTION = "decisions_more"
 # A button's value holds at most 2,000 characters; longer queries are not paged.
 MAX_PAGED_QUERY = 1_500
@@ -42,7 +44,7 @@ def find(*, session: Session, team_id: str, viewer_id: str, channel_id: str, raw
         query = parse(raw)
         filters = _filters(session, team_id, query, default_channel=None if raw.strip() else channel_id)
     except QueryError as exc:
-        return Page(text=str(exc), blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": str(exc)}}])
+        return Page(text=exc.message, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": exc.message}}])
     hits = search(session=session, team_id=team_id, viewer_id=viewer_id, filters=filters, limit=PAGE + 1, offset=offset)
     return render(hits[:PAGE], raw=raw, offset=offset, more=len(hits) > PAGE)
 
@@ -88,11 +90,11 @@ def render(hits: list[Hit], *, raw: str, offset: int, more: bool) -> Page:
     for hit in hits:
         decision = hit.decision
         stamp = int(decision.created_at.timestamp())
-        when = f"<!date^{stamp}^{{date_short}}|{decision.created_at.date().isoformat()}>"
-        if decision.permalink:
-            when = f"<{decision.permalink}|{when}>"
+        # A date token takes its own link (after the format): Slack does not nest one token in another's label.
+        target = f"^{escape(decision.permalink).replace('|', '%7C')}" if decision.permalink else ""
+        when = f"<!date^{stamp}^{{date_short}}{target}|{decision.created_at.date().isoformat()}>"
         status = "" if decision.status == "accepted" else f" · _{decision.status}_"
-        snippet = escape(hit.snippet.replace("\n", " "))[:600]
+        snippet = cut(escape(readable(hit.snippet).replace("\n", " ")), SNIPPET_CHARS)
         blocks.append(
             {
                 "type": "section",

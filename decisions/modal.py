@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from decisions.blocks import first_line
+from digest.text import readable
 from store.decisions import CHOSEN, Details, normalize_tags
 from store.models import Decision
 
@@ -102,7 +103,7 @@ def _static_select(
 def _candidate_options(candidates: list[tuple[int, str]]) -> list[tuple[str, str]]:
     # Block Kit: at most 100 options, each at most 75 characters.
     return [
-        (str(decision_id), first_line(text, empty="(no text)")[: OPTION_TEXT_LIMIT - 1])
+        (str(decision_id), first_line(readable(text), empty="(no text)")[: OPTION_TEXT_LIMIT - 1])
         for decision_id, text in candidates[:100]
     ]
 
@@ -141,7 +142,7 @@ def file_view(
     `candidates` are the channel's earlier decisions the new one may replace.
     """
     blocks = [
-        _text_input("title", "What was decided", initial=text, optional=False),
+        _text_input("title", "What was decided", initial=readable(text), optional=False),
         _text_input("why", "Why", hint="What someone waking up in another time zone needs to understand it."),
         _text_input("alternatives", "Alternatives considered"),
         _text_input("tags", "Tags", multiline=False, hint="Comma-separated, e.g. infra, q4"),
@@ -174,7 +175,7 @@ EDIT_CALLBACK = "decision_edit"
 def edit_view(*, decision: Decision) -> dict[str, Any]:
     """The modal behind *Edit…*: what was decided, tags, owner, review date and (while open) status."""
     blocks = [
-        _text_input("title", "What was decided", initial=decision.text, optional=False),
+        _text_input("title", "What was decided", initial=readable(decision.text), optional=False),
         _text_input("tags", "Tags", initial=decision.tags.replace(",", ", "), multiline=False),
     ]
     if decision.status in CHOSEN:

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from digest.text import escape, readable
+
 FILTERS = ("in", "from", "tag", "since", "before", "status")
 STATUSES = ("proposed", "accepted", "superseded", "retracted")
 # Slack escapes mentions in command text as <#C123|name> and <@U123|name> when it escapes at all.
@@ -15,6 +17,11 @@ _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 class QueryError(ValueError):
     """The query cannot be run as written; the message says how to fix it."""
+
+    @property
+    def message(self) -> str:
+        """The text to show the person, as mrkdwn: what they typed is quoted in it, inert (no token, no ping)."""
+        return escape(readable(str(self.args[0])))
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,8 @@ def parse(text: str) -> DecisionQuery:
     words: list[str] = []
     values: dict[str, object] = {}
     tags: list[str] = []
-    for token in text.split():
+    # A NUL ends an FTS5 string early and PostgreSQL refuses it in text: it can only be noise here.
+    for token in text.replace("\x00", " ").split():
         name, colon, value = token.partition(":")
         key = name.lower()
         if not colon or not name.isalpha() or token.startswith(("<", "http")):

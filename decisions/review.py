@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 REVIEW_KIND = "decision_review"
 METADATA_TYPE = "handoff_review"
+REMINDER_TEXT = "Time to review a decision you own."
 LEASE = timedelta(minutes=2)
 # The owner can never get it. (A token Slack refuses pauses the workspace: `bot.slack_failures`.)
 PERMANENT = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled"})
@@ -62,6 +63,20 @@ def schedule(*, session: Session, decision: Decision, now: datetime) -> bool:
         now=now,
         payload={"decision_id": decision.id, "review_by": decision.review_by.isoformat()},
     )
+
+
+def reminder_blocks(decision: Decision) -> list[dict[str, Any]]:
+    """The owner's reminder: the decision quoted, its why under it, and where to supersede it."""
+    link = f" <{decision.permalink}|Open it in Slack>." if decision.permalink else ""
+    text = f"Time to review a decision you own:{link} If it no longer holds, use *Supersede…* on its message."
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{text}\n{quoted(decision.text, limit=1_500)}"}},
+    ]
+    if decision.why:
+        # The why on lines of its own: a quote's ">" only works at the start of a line.
+        why = f"*Why*\n{quoted(decision.why, limit=500)}"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": why}]})
+    return blocks
 
 
 def deliver_due(deps: Deps, *, limit: int = 50) -> int:
@@ -99,15 +114,7 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) ->
         results.wait_with_workspace(deps, int(job.id), now, until=until)
         return 0
     client = deps.slack.for_team(decision.team_id)
-    link = f" <{decision.permalink}|Open it in Slack>." if decision.permalink else ""
-    text = f"Time to review a decision you own:{link} If it no longer holds, use *Supersede…* on its message."
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{text}\n{quoted(decision.text, limit=1_500)}"}},
-    ]
-    if decision.why:
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Why: " + quoted(decision.why, limit=500)}]}
-        )
+    blocks = reminder_blocks(decision)
     job_id = int(job.id)
     try:
         channel = str(client.conversations_open(users=decision.owner_id)["channel"]["id"])
@@ -119,7 +126,7 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) ->
             return 1
         client.chat_postMessage(
             channel=channel,
-            text="Time to review a decision you own.",
+            text=REMINDER_TEXT,
             blocks=blocks,
             metadata=metadata(METADATA_TYPE, job=job_id, decision=decision.id),
         )

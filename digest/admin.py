@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.deps import Deps
+from digest.text import inert
 from ingest.discovery import learn_everyone
 from store import catchups, channels, workspace_settings
 from store.models import ChannelSettings
@@ -66,7 +67,8 @@ def set_excluded(deps: Deps, *, team_id: str, actor_id: str, raw: str, exclude: 
                 ids.append(found)
         if unknown:
             return (
-                f"I don't know {', '.join(unknown)}: I only know channels I'm in. Nothing was changed. {EXCLUDE_USAGE}"
+                f"I don't know {', '.join(map(inert, unknown))}: I only know channels I'm in. Nothing was changed. "
+                f"{EXCLUDE_USAGE}"
             )
         for channel_id in ids:
             upsert(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from digest.text import escape, readable
 from hours.days import day_number
 
 HELP_TEXT = "\n".join(
@@ -28,8 +29,8 @@ class CatchUpInputError(ValueError):
 
     @property
     def message(self) -> str:
-        """The text to show the person."""
-        return str(self.args[0])
+        """The text to show the person, as mrkdwn: what they typed is quoted in it, inert (no token, no ping)."""
+        return escape(readable(str(self.args[0])))
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,14 @@ from digest.gather import ChannelInfo, DecisionEvent, Gathered, Reader
 from digest.links import channel_link, message_link
 from digest.model import CatchUp, ChannelDigest, ChannelSummary, Item, Line
 from digest.summaries import bucket_of, wanted_channels
-from digest.text import one_line
+from digest.text import inert, one_line
 from store.channel_summaries import Bucket
 
 EXCERPT = 160
 POINTS_PER_CHANNEL = 5
+# The source a model's summary carries (digest.llm), and how its label names a model it does not know.
+LLM_SOURCE = "llm"
+GENERATED_BY_DEFAULT = "a language model"
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,9 @@ def compose(
     *,
     pings: Sequence[PingForCatchUp] = (),
     late: bool = False,
+    model: str | None = None,
 ) -> CatchUp:
-    """The reader's catch-up."""
+    """The reader's catch-up; `model` names the model that wrote the "llm" summaries, for their label."""
     mine = {c for c in gathered.memberships.get(reader.user_id, ()) if c in gathered.channels}
     return CatchUp(
         team_id=reader.team_id,
@@ -51,7 +55,7 @@ def compose(
         window_end=reader.window_end,
         waiting=tuple(_waiting(reader, gathered, mine, pings)),
         decisions=tuple(_decisions(reader, gathered, mine)),
-        channels=tuple(_channels(reader, gathered, summaries)),
+        channels=tuple(_channels(reader, gathered, summaries, model)),
         late=late,
         ping_ids=tuple(ping.ping_id for ping in pings),
     )
@@ -76,7 +80,7 @@ def _waiting(reader: Reader, gathered: Gathered, mine: set[str], pings: Sequence
             continue
         seen.add(key)
         verb = "asked you" if "?" in line.text else "mentioned you"
-        name = gathered.channels[mention.channel_id].name
+        name = _name(gathered, mention.channel_id)
         items.append(
             Item(
                 text=f"<@{mention.sender_id}> {verb} in #{name}: {one_line(line.text, limit=EXCERPT)}",
@@ -105,7 +109,7 @@ def _threads(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]:
         people = len({line.user_id for line in lines})
         count = f"{len(lines)} new repl{'y' if len(lines) == 1 else 'ies'}"
         who = f"from {people} people" if people > 1 else f"from <@{lines[-1].user_id}>"
-        name = gathered.channels[channel_id].name
+        name = _name(gathered, channel_id)
         item = Item(
             text=f"{count} {who} in your thread in #{name}: {one_line(lines[-1].text, limit=EXCERPT)}",
             link=message_link(gathered.url, gathered.team_id, channel_id, lines[-1].ts, parent),
@@ -138,7 +142,7 @@ def _decisions(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]
         if decision_id in told:
             continue
         actions = {e.action for e in by_id[decision_id]}
-        name = gathered.channels[event.channel_id].name
+        name = _name(gathered, event.channel_id)
         if "created" in actions or "supersedes" in actions:
             # Follow the chain to its newest link; tell the story once, from where the window starts it.
             chain = [decision_id]
@@ -171,6 +175,11 @@ def _decisions(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]
     return items
 
 
+def _name(gathered: Gathered, channel_id: str) -> str:
+    """A channel's name for an entry's text (mrkdwn): inert, like anything Slack lets people choose."""
+    return inert(gathered.channels[channel_id].name)
+
+
 @lru_cache(maxsize=4_096)
 def _decision_text(text: str) -> str:
     # Strike-through and bold markers inside the text would break the formatting around it.
@@ -178,7 +187,7 @@ def _decision_text(text: str) -> str:
 
 
 def _channels(
-    reader: Reader, gathered: Gathered, summaries: Mapping[tuple[str, Bucket], ChannelSummary]
+    reader: Reader, gathered: Gathered, summaries: Mapping[tuple[str, Bucket], ChannelSummary], model: str | None
 ) -> list[ChannelDigest]:
     bucket = bucket_of(reader)
     ranked: list[tuple[tuple[int, int, str], ChannelDigest]] = []
@@ -190,14 +199,21 @@ def _channels(
         info = gathered.channels[channel_id]
         # Most readers are named in none of a channel's points: they all get the same digest.
         addressee = reader.user_id if addressed else None
-        digest = _digest(gathered.url, gathered.team_id, info, summary, addressee)
+        generated_by = (model or GENERATED_BY_DEFAULT) if summary.source == LLM_SOURCE else None
+        digest = _digest(gathered.url, gathered.team_id, info, summary, addressee, generated_by=generated_by)
         ranked.append(((-addressed, -summary.message_count, info.name), digest))
     return [digest for _, digest in sorted(ranked, key=lambda pair: pair[0])]
 
 
 @lru_cache(maxsize=4_096)
 def _digest(
-    url: str | None, team_id: str, info: ChannelInfo, summary: ChannelSummary, addressee: str | None
+    url: str | None,
+    team_id: str,
+    info: ChannelInfo,
+    summary: ChannelSummary,
+    addressee: str | None,
+    *,
+    generated_by: str | None,
 ) -> ChannelDigest:
     """A channel's part of a catch-up: the points naming `addressee` first, then the channel's own ranking."""
     points = sorted(summary.points, key=lambda p: (addressee not in p.mentions, -p.score))
@@ -211,4 +227,5 @@ def _digest(
             for point in points[:POINTS_PER_CHANNEL]
         ),
         link=channel_link(url, team_id, channel_id),
+        generated_by=generated_by,
     )

@@ -223,10 +223,11 @@ def compose_many(
     known = reuse.summaries if reuse is not None else {}
     summaries = summaries_for(deps, readers=readers, gathered=gathered, now=now, known=known)
     home = home_link(team_id, gathered.bot_user_id)
+    model = deps.settings.handoff_llm_model if deps.settings.llm_enabled else None
     rendered = []
     with collector_paused():
         for reader, pings, late in entries:
-            catchup = compose(reader, gathered, summaries, pings=pings, late=late)
+            catchup = compose(reader, gathered, summaries, pings=pings, late=late, model=model)
             text, blocks, size = render_dm_sized(catchup, home_url=home, now=now)
             rendered.append((text, blocks, to_json(catchup), size))
     return rendered

@@ -39,6 +39,8 @@ class ChannelWindow:
     messages: tuple[Line, ...]
     # The ts of messages filed as decisions in the log (a strong signal for the extractive ranker).
     decision_ts: frozenset[str] = frozenset()
+    # The workspace's URL, for the messages' permalinks (the only links a model's summary may keep).
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class ChannelDigest:
     message_count: int
     points: tuple[Item, ...]
     link: str | None = None
+    # The model that wrote the points, when one did: the heading says the summary is generated.
+    generated_by: str | None = None
 
 
 @dataclass(frozen=True)

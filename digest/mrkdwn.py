@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from decisions.blocks import escape
+from digest.text import escape
 
 ELLIPSIS = "…"
 # A cut this close to the limit may back up to the last space, so a word is not cut in two.

@@ -10,6 +10,7 @@ from bot.deps import Deps
 from digest.catchup_command import HELP_TEXT, At, Cadence, CatchUpCommand, Channels, Help, ShowSettings, Switch
 from digest.delivery import FIRST_SPAN, LONGEST_SPAN, compose_many
 from digest.gather import Reader
+from digest.text import inert
 from digest.when import next_catchup
 from hours.days import FULL_NAMES
 from hours.phrases import local_label, until_phrase
@@ -54,7 +55,7 @@ def apply(deps: Deps, *, team_id: str, user_id: str, command: CatchUpCommand) ->
                 else:
                     ids.append(found)
             if unknown:
-                names = ", ".join(f"#{name}" for name in unknown)
+                names = ", ".join(f"#{inert(name)}" for name in unknown)
                 return f"I don't know {names} (I only know channels I'm in). Pick it from the list as you type `#`."
             prefs = catchups.get_prefs(session=session, team_id=team_id, user_id=user_id)
             current = {c for c in (prefs.excluded_channels if prefs else "").split(",") if c}

@@ -25,6 +25,7 @@ def to_json(catchup: CatchUp) -> dict[str, Any]:
                 "message_count": channel.message_count,
                 "points": [_item(item) for item in channel.points],
                 "link": channel.link,
+                "generated_by": channel.generated_by,
             }
             for channel in catchup.channels
         ],
@@ -49,6 +50,7 @@ def from_json(data: dict[str, Any]) -> CatchUp:
                 message_count=int(channel["message_count"]),
                 points=tuple(_read_item(item) for item in channel.get("points") or ()),
                 link=channel.get("link"),
+                generated_by=channel.get("generated_by"),
             )
             for channel in data.get("channels") or ()
         ),

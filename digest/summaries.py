@@ -103,6 +103,7 @@ def channel_window(gathered: Gathered, channel_id: str, bucket: Bucket) -> Chann
         end=end,
         messages=tuple(lines[first:last]),
         decision_ts=gathered.decision_ts(channel_id),
+        url=gathered.url,
     )
 
 

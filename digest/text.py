@@ -23,6 +23,11 @@ _BROADCAST = re.compile(r"!(here|channel|everyone)(?:\|[^|]*)?")
 _SPECIAL_WITH_LABEL = re.compile(r"!(?:subteam\^[A-Z0-9]+|date\^[^|]*)\|([^|]+)")
 _LINK = re.compile(r"((?:https?|mailto):[^\s|]+)(?:\|([^|]*))?")
 _USER_ID = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+_USER_LABEL = re.compile(r"@([UW][A-Z0-9]+)(?:\|([^|]*))?")
+# "@here" typed rather than as a token (where Slack did not escape the command text, or in a modal).
+_TYPED_BROADCAST = re.compile(r"[@\uff20](here|channel|everyone)\b", re.IGNORECASE)
+# How @here and its kin are shown when quoted: a full-width at sign, so the word reads the same and pings no one.
+BROADCAST_AT = "\uff20"
 _SPACE = re.compile(r"\s+")
 
 
@@ -32,6 +37,47 @@ class _Piece:
 
     text: str
     is_token: bool = False
+
+
+def inert(text: str) -> str:
+    """A person's text (Slack's message format, or a form's plain text) as mrkdwn that reads as they wrote it
+    and holds nothing live: no `<!channel>`, no `<@U…>` that pings again, no link Handoff did not make."""
+    return escape(readable(text))
+
+
+def readable(text: str) -> str:
+    """Slack message text as the words its author meant, for quoting it where nothing in it may be live.
+
+    Escapes are undone; a mention reads as @name (or @id), a channel as #name, a link as its label
+    and address, a date as its fallback, and @here/@channel/@everyone (as tokens or typed) with a
+    full-width at sign (U+FF20) that no client or parser takes for a ping. Line breaks stay. Plain text (a modal's)
+    comes out as it went in, but for those broadcast words. The result is plain text: escape it
+    before putting it in mrkdwn.
+    """
+    parts: list[str] = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        parts.append(unescape(text[position : match.start()]))
+        parts.append(_readable_token(match.group(1), match.group(0)))
+        position = match.end()
+    parts.append(unescape(text[position:]))
+    return _TYPED_BROADCAST.sub(BROADCAST_AT + r"\1", "".join(parts))
+
+
+def _readable_token(inner: str, whole: str) -> str:
+    if user := _USER_LABEL.fullmatch(inner):
+        return f"@{unescape(user.group(2) or user.group(1)).lstrip('@')}"
+    if channel := _CHANNEL.fullmatch(inner):
+        return f"#{channel.group(2) or channel.group(1)}"
+    if broadcast := _BROADCAST.fullmatch(inner):
+        return f"{BROADCAST_AT}{broadcast.group(1)}"
+    if special := _SPECIAL_WITH_LABEL.fullmatch(inner):
+        return unescape(special.group(1))
+    if link := _LINK.fullmatch(inner):
+        address = unescape(link.group(1))
+        label = unescape(link.group(2) or "").strip()
+        return f"{label} ({address})" if label and label != address else address
+    return unescape(whole)
 
 
 def unescape(text: str) -> str:
@@ -65,7 +111,11 @@ def _pieces(text: str) -> list[_Piece]:
         position = match.end()
     if position < len(text):
         pieces.append(_Piece(unescape(text[position:])))
-    return _merged(pieces)
+    # A typed "@here" (a label's too) is shown like one from a token: read the same, ping no one.
+    return [
+        piece if piece.is_token else _Piece(_TYPED_BROADCAST.sub(BROADCAST_AT + r"\1", piece.text))
+        for piece in _merged(pieces)
+    ]
 
 
 def _merged(pieces: list[_Piece]) -> list[_Piece]:
@@ -89,7 +139,7 @@ def _token(inner: str, whole: str) -> _Piece:
         return _Piece(f"<#{channel.group(1)}{label}>", is_token=True)
     if broadcast := _BROADCAST.fullmatch(inner):
         # Quoting yesterday's @here in a catch-up must not notify anyone again: shown, not kept live.
-        return _Piece(f"@{broadcast.group(1)}")
+        return _Piece(f"{BROADCAST_AT}{broadcast.group(1)}")
     if special := _SPECIAL_WITH_LABEL.fullmatch(inner):
         return _Piece(unescape(special.group(1)))
     if link := _LINK.fullmatch(inner):

@@ -13,6 +13,7 @@ from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions.emoji import EmojiError, decision_emoji_for, parse_emoji_list
 from digest import admin as catchup_admin
+from digest.text import inert
 from handlers import admin, stats
 from handlers.help import help_blocks, help_text
 from pings import workspace_defaults
@@ -67,7 +68,7 @@ def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respo
     if words[0].lower() == "notices":
         ack(text=_notices(context["deps"], command, words[1:]))
         return
-    note = f"I don't know `/handoff {words[0]}`. Here is what I can do — try `/handoff help` any time."
+    note = f"I don't know `/handoff {inert(words[0])}`. Here is what I can do — try `/handoff help` any time."
     ack(text=note, blocks=help_blocks(lines, note=note))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -12,6 +13,7 @@ from bot.surfaces import Surfaces
 from decisions import review, sync
 from decisions.blocks import EDIT_ACTION
 from decisions.modal import EDIT_CALLBACK, edit_view, read_details
+from digest.text import readable
 from store import channels
 from store import decisions as store
 from store.decisions import Details
@@ -70,6 +72,9 @@ def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
             if block in values and getattr(details, name) is None
         )
         details = Details(**{**details.__dict__, "clear": cleared})
+        if details.text is not None and details.text == readable(decision.text).strip():
+            # The form showed the text as words (escapes undone, mentions as @name): unchanged, it stays as filed.
+            details = replace(details, text=None)
         ack()
         if store.set_details(session=session, decision=decision, details=details, actor_id=user_id, now=now):
             sync.schedule(session=session, decision=decision, now=now)

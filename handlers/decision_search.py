@@ -67,7 +67,7 @@ def export_to_dm(
         with deps.read_session_factory() as session:
             hits = find_all(session=session, team_id=team_id, viewer_id=user_id, raw=filters, limit=EXPORT_LIMIT)
     except QueryError as exc:
-        ack(text=str(exc))
+        ack(text=exc.message)
         return
     ack(text=f"Preparing your export of {len(hits)} decision(s)…")
     today = deps.clock.now().date().isoformat()

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
-from decisions.blocks import escape, first_line
+from decisions.blocks import first_line
 from decisions.finder import render
 from digest.home_section import catchup_section
 from digest.prefs import describe, prefs_view
+from digest.text import escape, readable
 from handlers.help import INTRO
 from ingest.runner import EventContext
 from pings.home_hours import hours_section
@@ -130,6 +131,20 @@ def publish_home(
 
     `note` tells them, in their hours section, how a change they just made went.
     """
+    view = build_home(deps, team_id=team_id, user_id=user_id, lines=lines, home_filter=home_filter, note=note)
+    client.views_publish(user_id=user_id, view=view)
+
+
+def build_home(
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    lines: list[CommandHelp],
+    home_filter: HomeFilter,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """One person's Home tab as a view: their reviews, decisions, latest catch-up and hours, read from the store."""
     now = deps.clock.now()
     with deps.read_session_factory() as session:
         reviews, hits, schedule = _gather(session, team_id=team_id, user_id=user_id, home_filter=home_filter, now=now)
@@ -142,17 +157,14 @@ def publish_home(
     )
     # The same rendering and visibility rule as /decisions, without its paging button.
     page = render(hits, raw="filtered" if home_filter != HomeFilter() else "", offset=0, more=False)
-    client.views_publish(
+    return home_view(
         user_id=user_id,
-        view=home_view(
-            user_id=user_id,
-            lines=lines,
-            decisions=page.blocks,
-            reviews=reviews,
-            home_filter=home_filter,
-            hours=hours_section(schedule, now, note=note),
-            catchup=catchup,
-        ),
+        lines=lines,
+        decisions=page.blocks,
+        reviews=reviews,
+        home_filter=home_filter,
+        hours=hours_section(schedule, now, note=note),
+        catchup=catchup,
     )
 
 
@@ -242,7 +254,7 @@ def _fit(blocks: list[dict[str, Any]], room: int) -> list[dict[str, Any]]:
 def _review_line(hit: Hit) -> dict[str, Any]:
     decision = hit.decision
     assert decision.review_by is not None
-    line = escape(first_line(decision.text, empty="(no text)")[:200])
+    line = escape(first_line(readable(decision.text), empty="(no text)")[:200])
     title = f"<{decision.permalink}|{line}>" if decision.permalink else line
     status = " · _proposed_" if decision.status == "proposed" else ""
     return {

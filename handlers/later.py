@@ -11,8 +11,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
-from decisions.blocks import escape, first_line
+from decisions.blocks import first_line
 from decisions.capture import permalink
+from digest.text import escape, inert, readable
 from pings import changes
 from pings.blocks import CANCEL_ACTION, CONFIRM_URGENT_ACTION, HOLD_INSTEAD_ACTION, receipt, when
 from pings.later_command import USAGE, LaterInputError, parse_later
@@ -83,7 +84,9 @@ def on_later(ack: Ack, command: dict[str, Any], context: dict[str, Any], respond
         source=Source(channel_id=str(command.get("channel_id") or "") or None),
     )
     note = (
-        f"I don't know anyone called @{', @'.join(unknown)} here; they got nothing. Use @mentions." if unknown else None
+        f"I don't know anyone called @{', @'.join(map(inert, unknown))} here; they got nothing. Use @mentions."
+        if unknown
+        else None
     )
     respond(**_answer(result, note), response_type="ephemeral")
 
@@ -142,7 +145,7 @@ def _list(deps: Deps, team_id: str, sender_id: str) -> dict[str, Any]:
 
 
 def _excerpt(text: str) -> str:
-    line = first_line(text, empty="")
+    line = first_line(readable(text), empty="")
     return escape(line[:80] + "…" if len(line) > 80 else line)
 
 
@@ -188,7 +191,8 @@ def _edit_view(ping_id: int, text: str) -> dict[str, Any]:
                     "action_id": "value",
                     "multiline": True,
                     "max_length": 2_500,
-                    "initial_value": text,
+                    # Stored as Slack wrote it (/later's text is escaped): shown as the words they typed.
+                    "initial_value": readable(text)[:2_500],
                 },
             }
         ],

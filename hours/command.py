@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from digest.text import escape, readable
 from hours.days import UnknownDayWord, parse_days
 from hours.schedule import WORKWEEK, TimeOff
 from hours.zones import find_zone
@@ -36,8 +37,8 @@ class HoursInputError(ValueError):
 
     @property
     def message(self) -> str:
-        """The text to show the person."""
-        return str(self.args[0])
+        """The text to show the person, as mrkdwn: what they typed is quoted in it, inert (no token, no ping)."""
+        return escape(readable(str(self.args[0])))
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,8 @@ def _without_hours(text: str) -> str:
         days, tz = _days_and_zone(text)
     except HoursInputError as error:
         if "/" in text:
-            return error.message
+            # The words, not the mrkdwn: they are raised again, and shown (escaped) once.
+            return str(error)
         return f"I don't know “/hours {text.strip()}”. Try {EXAMPLE}, {ZONE_EXAMPLE}, {OFF_EXAMPLE} or `/hours help`."
     if days is None and tz is not None:
         return f"To set only your time zone, use `/hours tz {tz}`."

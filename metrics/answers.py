@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
-from decisions.blocks import escape
+from digest.text import inert
 from metrics import command, report
 from metrics.blocks import summary
 from metrics.scopes import PRIVATE, PUBLIC, Conversation
@@ -39,7 +39,7 @@ def figures(deps: Deps, *, team_id: str, user_id: str, request: command.Figures)
         channel = _visible_channel(session, team_id, user_id, request)
         if channel is None:
             typed = request.channel_name or request.channel_id or ""
-            name = f"<#{request.channel_id}>" if request.channel_id else f"#{escape(typed)}"
+            name = f"<#{request.channel_id}>" if request.channel_id else f"#{inert(typed)}"
             text = REFUSAL.format(name=name)
             return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
         seen = report.for_channel(session=session, team_id=team_id, channel=channel, weeks=weeks)

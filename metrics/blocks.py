@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from decisions.blocks import escape
 from digest.mrkdwn import cut
+from digest.text import escape, inert
 from metrics.catalogue import CHANNEL_METRICS, METRICS, Metric, change, duration, shown
 from metrics.figures import Figures
 from metrics.scopes import CHANNEL, NOT_ENOUGH_PEOPLE, Group, Report
@@ -85,7 +85,7 @@ def _rows_text(rows: tuple[Group, ...], min_group: int) -> str:
     lines = ["*By channel, the latest week*"]
     for row in active[:ROWS_SHOWN]:
         assert row.weeks is not None
-        name = f"<#{row.channel_id}>" if row.kind == CHANNEL and row.channel_id else f"*{escape(row.name)}*"
+        name = f"<#{row.channel_id}>" if row.kind == CHANNEL and row.channel_id else f"*{inert(row.name)}*"
         week = row.weeks[-1]
         parts = [
             _count(week.decisions_logged, "decision logged", "decisions logged"),

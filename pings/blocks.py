@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from decisions.blocks import escape, quoted
+from decisions.blocks import quoted
+from digest.text import escape, readable
 
 # Block Kit: 50 blocks per message; one section per ping, with room for the header.
 PINGS_PER_MESSAGE = 45
@@ -44,7 +45,7 @@ def dm_messages(pings: Sequence[Any], *, held: bool) -> list[tuple[str, list[dic
     if not held and len(pings) == 1:
         ping = pings[0]
         title = "Urgent ping" if ping.urgent else "A ping"
-        text = f"{title} from <@{ping.sender_id}>: {escape(ping.text[:150])}"
+        text = f"{title} from <@{ping.sender_id}>: {escape(readable(ping.text)[:150])}"
         return [(text, [ping_section(ping)])]
     count = len(pings)
     title = f"While you were away: {count} ping{'s' if count != 1 else ''}"

@@ -30,7 +30,8 @@ class LaterRequest:
 
 def parse_later(text: str) -> LaterRequest:
     """Split the leading mentions from the message; LaterInputError when something is missing."""
-    words = text.strip().split()
+    # PostgreSQL refuses a NUL in text, so a held ping could not be kept with one: it can only be noise.
+    words = text.replace("\x00", " ").strip().split()
     urgent = any(word.lower() in _URGENT for word in words)
     words = [word for word in words if word.lower() not in _URGENT]
     recipients: list[str] = []

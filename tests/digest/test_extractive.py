@@ -175,7 +175,7 @@ def test_excerpt_is_safe_mrkdwn_and_keeps_mentions() -> None:
 
     assert point.text == (
         "<@U1>: &lt;script&gt;alert(1)&lt;/script&gt; R&amp;D &amp; ops &lt;b&gt; ask <@U22> in <#C9|general>, "
-        "see the runbook @channel <https://example.com/x>"
+        "see the runbook \uff20channel <https://example.com/x>"
     )
     assert point.mentions == frozenset({"U22"})
 

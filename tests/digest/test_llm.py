@@ -78,8 +78,8 @@ def test_prompt_carries_people_and_never_bot_or_system_text(fake_openai: FakeOpe
     summarizer(client).summarize(busy_channel())
 
     prompt = fake_openai.all_prompt_text()
-    assert "<@U2>: We agreed: going with SQS, not Kafka." in prompt
-    assert "<@U4>: hello all" in prompt
+    assert '<@U2>: "We agreed: going with SQS, not Kafka."' in prompt
+    assert '<@U4>: "hello all"' in prompt
     assert "DEPLOY-BOT-SECRET" not in prompt
     assert "SYSTEM-JOIN" not in prompt
 
@@ -266,11 +266,12 @@ def test_notes_that_do_not_fit_together_are_merged_in_rounds(fake_openai: FakeOp
             return "- final point"
         if "Merge them into shorter notes" in instructions:
             return "- merged notes"
-        # Each part's notes fill about half a chunk, so they cannot all be combined in one call.
+        # Each part's notes fill about a third of the room a call has, so they cannot all be combined in one.
         return "- " + "rollout " * 80
 
     fake_openai.responder = responder
-    llm = summarizer(client, chunk_tokens=600, max_tokens=110)
+    # Room for two or three parts' notes per call, after the instructions.
+    llm = summarizer(client, chunk_tokens=800, max_tokens=110)
 
     summary = llm.summarize(long_channel(60))
 

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.text import mentioned_users, one_line
+from digest.text import inert, mentioned_users, one_line, readable
+from tests.hostile_text import broadcast_words, hostile_text, stray_markup, tokens
 
 ALLOWED_TOKEN = re.compile(r"<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+(?:\|[\w.-]+)?>|<(?:https?|mailto):[^\s<>|]+>")
 
@@ -18,7 +19,11 @@ ALLOWED_TOKEN = re.compile(r"<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+(?:\|[\w.-]+)?>|<(?
     [
         ("<@U1|ana> and <@W22>", "<@U1> and <@W22>"),
         ("in <#C5|random> and <#C6>", "in <#C5|random> and <#C6>"),
-        ("<!here> <!channel|@channel> <!everyone>", "@here @channel @everyone"),
+        # Shown with a full-width at sign: the words read the same and can never ping anyone.
+        (
+            "<!here> <!channel|@channel> <!everyone> and @here typed",
+            "\uff20here \uff20channel \uff20everyone and \uff20here typed",
+        ),
         ("<!subteam^S1|@design> please", "@design please"),
         ("due <!date^1700000000^{date_short}|Nov 14>", "due Nov 14"),
         ("<https://x.test/a?b=1&amp;c=2|the doc>", "the doc"),
@@ -58,3 +63,30 @@ def test_any_text_becomes_one_inert_line_of_about_the_limit(raw: str, limit: int
     plain = re.sub(r"&(?:amp|lt|gt);", "&", ALLOWED_TOKEN.sub("", line))
     # Only a lone link longer than the limit may overrun it.
     assert sum(map(len, tokens)) + len(plain) <= limit or ALLOWED_TOKEN.fullmatch(line.removesuffix("…"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("Q&amp;A &lt;3 &gt; R&D", "Q&A <3 > R&D"),
+        ("ask <@U1|ana> and <@W2> in <#C5|random> or <#C6>", "ask @ana and @W2 in #random or #C6"),
+        ("<!here> <!channel|@channel> @everyone", "\uff20here \uff20channel \uff20everyone"),
+        ("<!subteam^S1|@design> by <!date^1700000000^{date_short}|Nov 14>", "@design by Nov 14"),
+        (
+            "<https://x.test/a?b=1&amp;c=2|the doc> and <https://x.test/>",
+            "the doc (https://x.test/a?b=1&c=2) and https://x.test/",
+        ),
+        ("line one\n&gt; line two", "line one\n> line two"),
+        ("a &lt;@U1&gt; typed by hand", "a <@U1> typed by hand"),
+    ],
+)
+def test_readable_gives_the_words_the_author_meant_with_nothing_live(raw: str, words: str) -> None:
+    assert readable(raw) == words
+
+
+@given(hostile_text())
+def test_inert_text_holds_no_token_and_no_broadcast_and_escapes_once(raw: str) -> None:
+    shown = inert(raw)
+
+    assert tokens(shown) == [] and stray_markup(shown) == [] and broadcast_words(shown) == []
+    assert shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == readable(raw)

@@ -164,3 +164,29 @@ def test_edit_is_refused_to_someone_who_cannot_see_the_channel(
     assert "not one you can change" in answer["text"]
     assert [d.text for d in _decisions(session_factory) if d.status == "accepted"] == ["Secret plan"]
     assert isinstance(decision, Decision)
+
+
+def test_a_decision_from_a_message_with_escapes_and_a_mention_reads_as_written_everywhere(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    # As Slack writes the message: & < > escaped, a mention as a token with its legacy label.
+    _file(live, fake_slack, "Q&amp;A moves to Friday &lt;3 <@U1|ana> <!here>", datetime_to_ts(START))
+    (decision,) = _decisions(session_factory)
+    (post,) = fake_slack.calls_to("chat.postMessage")
+    shown = json.dumps([post.params["text"], post.params["blocks"]], ensure_ascii=False)
+    # In the channel: the words, escaped once, and neither the mention nor the @here live again.
+    assert "Q&amp;A moves to Friday &lt;3 @ana \uff20here" in shown
+    assert "&amp;amp;" not in shown and "<@U1|" not in shown and "<!here>" not in shown
+    live.click(fake_slack, "U2", EDIT_ACTION, str(decision.id), response_key="edit")
+    (opened,) = fake_slack.calls_to("views.open")
+    assert opened.params["view"]["blocks"][0]["element"]["initial_value"] == "Q&A moves to Friday <3 @ana \uff20here"
+    # Saving the form without touching the text keeps it as filed: no rewording in anyone's catch-up.
+    form = _form("Q&A moves to Friday <3 @ana \uff20here", tags="events")
+    del form["why"], form["alternatives"]
+    assert _submit(live, EDIT_CALLBACK, str(decision.id), form, user="U2") is None
+    (decision,) = _decisions(session_factory)
+    assert decision.text == "Q&amp;A moves to Friday &lt;3 <@U1|ana> <!here>"
+    with session_factory() as session:
+        actions = [r.action for r in store.revisions_of(session=session, team_id=TEAM_ID, decision_id=decision.id)]
+    assert "text" not in actions and "tags" in actions

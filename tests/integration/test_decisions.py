@@ -261,9 +261,10 @@ def test_slash_decision_files_it_and_shows_it_in_the_channel_without_pinging_any
         "command",
     )
     (post,) = _confirmations(fake_slack)
-    shown = json.dumps([post.params["text"], post.params["blocks"]])
-    assert "<!channel>" not in shown and "<@U3>" not in shown
-    assert "&lt;!channel&gt; &amp; &lt;@U3&gt;" in shown
+    shown = json.dumps([post.params["text"], post.params["blocks"]], ensure_ascii=False)
+    assert "<!channel>" not in shown and "<@U3>" not in shown and "@channel" not in shown
+    # Quoted as words: a full-width at sign for the broadcast, the person as @id, the ampersand escaped.
+    assert "We ship Monday \uff20channel &amp; @U3" in shown
 
 
 def test_slash_decision_help_explains_how_and_files_nothing(
