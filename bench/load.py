@@ -214,6 +214,16 @@ class Server:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the server process (not its event worker) has used so far; None off Linux."""
+        assert self.process is not None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # utime and stime, the 14th and 15th fields of the whole line, in clock ticks.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -258,8 +268,13 @@ def main() -> None:
         _wait_processed(database_url)
 
         steady = make_events(args.events, 0)
+        cpu_before = server.cpu_seconds()
         first = send(server.port, steady, args.rate, args.senders)
+        cpu_after = server.cpu_seconds()
         report("run 1 (steady)", first, args.rate)
+        if cpu_before is not None and cpu_after is not None:
+            per_thousand = (cpu_after - cpu_before) / len(first.acked) * 1000 if first.acked else 0.0
+            print(f"  server CPU (the HTTP process, acknowledging): {per_thousand:.2f} s per 1,000 events")
         print(f"  backlog processed {_wait_processed(database_url):.1f} s after the run")
         missing, rows, stored = check(database_url, steady, first.acked)
         print(

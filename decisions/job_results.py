@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.retries import MAX_ATTEMPTS, WorkspaceWaits, exhausted, spread, wait_before_retry
 from bot.slack_failures import PERMANENT, RATE_LIMITED, WORKSPACE, SlackFailure, classify
-from store import claims, teams
+from store import claims, jobs, teams
 from store.models import Job
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,27 @@ RETRY, GAVE_UP, PAUSED = "retry", "gave_up", "paused"
 
 # Runs inside the give-up's transaction, with the reason kept on the job.
 GiveUp = Callable[[Session, str], None]
+# Does one claimed job (at `now`, minding the run's workspace waits); returns what it counts.
+Each = Callable[[Deps, Row[Any], datetime, WorkspaceWaits], int]
+
+
+def run_claimed(deps: Deps, *, kind: str, lease: timedelta, limit: int, each: Each) -> int:
+    """Lease up to `limit` due jobs of `kind` (none of a paused workspace) and do each in turn; returns the
+    sum of what `each` counted. One WorkspaceWaits for the run: once Slack tells a workspace to wait,
+    that workspace's other jobs are given back untried instead of each calling Slack to hear it again."""
+    now = deps.clock.now()
+    with deps.session_factory.begin() as session:
+        due = jobs.claim(
+            session=session,
+            kinds=[kind],
+            now=now,
+            owner=deps.worker_id,
+            lease=lease,
+            limit=limit,
+            reachable_only=True,
+        )
+    waits = WorkspaceWaits()
+    return sum(each(deps, job, now, waits) for job in due)
 
 
 def done(deps: Deps, job_id: int, now: datetime) -> None:

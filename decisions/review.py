@@ -81,19 +81,7 @@ def reminder_blocks(decision: Decision) -> list[dict[str, Any]]:
 
 def deliver_due(deps: Deps, *, limit: int = 50) -> int:
     """DM every owner whose review is due; returns how many were sent."""
-    now = deps.clock.now()
-    with deps.session_factory.begin() as session:
-        due = jobs.claim(
-            session=session,
-            kinds=[REVIEW_KIND],
-            now=now,
-            owner=deps.worker_id,
-            lease=LEASE,
-            limit=limit,
-            reachable_only=True,
-        )
-    waits = WorkspaceWaits()
-    return sum(_deliver(deps, job, now, waits) for job in due)
+    return results.run_claimed(deps, kind=REVIEW_KIND, lease=LEASE, limit=limit, each=_deliver)
 
 
 def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:

@@ -54,19 +54,7 @@ def schedule(*, session: Session, decision: Decision, now: datetime) -> None:
 
 def deliver_due(deps: Deps, *, limit: int = 50) -> int:
     """Post or update the messages of every due job; returns how many were delivered."""
-    now = deps.clock.now()
-    with deps.session_factory.begin() as session:
-        due = jobs.claim(
-            session=session,
-            kinds=[SYNC_KIND],
-            now=now,
-            owner=deps.worker_id,
-            lease=LEASE,
-            limit=limit,
-            reachable_only=True,
-        )
-    waits = WorkspaceWaits()
-    return sum(_deliver(deps, job, now, waits) for job in due)
+    return results.run_claimed(deps, kind=SYNC_KIND, lease=LEASE, limit=limit, each=_deliver)
 
 
 def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:

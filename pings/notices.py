@@ -68,19 +68,7 @@ def notice_text(payload: dict[str, Any]) -> str:
 
 def deliver_due(deps: Deps, *, limit: int = 100) -> int:
     """Post every due notice; returns how many were posted."""
-    now = deps.clock.now()
-    with deps.session_factory.begin() as session:
-        due = jobs.claim(
-            session=session,
-            kinds=[NOTICE_KIND],
-            now=now,
-            owner=deps.worker_id,
-            lease=LEASE,
-            limit=limit,
-            reachable_only=True,
-        )
-    waits = WorkspaceWaits()
-    return sum(_deliver(deps, job, now, waits) for job in due)
+    return results.run_claimed(deps, kind=NOTICE_KIND, lease=LEASE, limit=limit, each=_deliver)
 
 
 def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:

@@ -54,19 +54,7 @@ def hold_unchecked(*, session: Session, new: NewPing, now: datetime, check_at: d
 
 def check_due(deps: Deps, *, limit: int = 50) -> int:
     """Look up the recipients of pings held unchecked; returns how many pings were sent on their way."""
-    now = deps.clock.now()
-    with deps.session_factory.begin() as session:
-        due = jobs.claim(
-            session=session,
-            kinds=[CHECK_KIND],
-            now=now,
-            owner=deps.worker_id,
-            lease=LEASE,
-            limit=limit,
-            reachable_only=True,
-        )
-    waits = WorkspaceWaits()
-    return sum(_check(deps, job, now, waits) for job in due)
+    return results.run_claimed(deps, kind=CHECK_KIND, lease=LEASE, limit=limit, each=_check)
 
 
 def _check(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:

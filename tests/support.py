@@ -18,7 +18,9 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.orm import Session
 
 from bot.app import HandoffApp
+from bot.clock import Clock
 from bot.deps import Deps
+from bot.runtime import build_deps
 from bot.server import SlackASGI
 from bot.settings import Settings
 from ingest.drain import drain_inbox
@@ -42,6 +44,20 @@ def make_settings(*, database_url: str, slack_api_url: str, **overrides: Any) ->
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+def deps_with_model(
+    *, database_url: str, slack_api_url: str, openai_url: str, clock: Clock, worker_id: str, model: str = "gpt-4o-mini"
+) -> Deps:
+    """A process whose summaries come from an OpenAI-compatible endpoint (the fake one, which records every prompt)."""
+    settings = make_settings(
+        database_url=database_url,
+        slack_api_url=slack_api_url,
+        OPENAI_API_KEY="sk-test",
+        OPENAI_BASE_URL=openai_url,
+        HANDOFF_LLM_MODEL=model,
+    )
+    return build_deps(settings, clock=clock, worker_id=worker_id)
 
 
 def trigger_id() -> str:

@@ -15,13 +15,12 @@ from hypothesis import strategies as st
 
 from bot.clock import FixedClock
 from bot.deps import Deps
-from bot.runtime import build_deps
 from digest import delivery, planning
 from digest.delivery import Due
 from digest.prefs import catch_up_now
 from tests.fakes.openai_api import FakeOpenAI, message_text
 from tests.fakes.slack_api import FakeSlack
-from tests.support import make_settings
+from tests.support import deps_with_model
 from tests.worlds import MORNING, Row, World, WorldPlan, seed, world_plans
 
 PROPERTIES = settings(
@@ -38,14 +37,13 @@ _QUOTED_MARKER = re.compile(r"(<@[UW][A-Z0-9]+>): \"(mk[0-9a-f]{12})")
 @pytest.fixture
 def deps(database_url: str, fake_slack: FakeSlack, fake_openai: FakeOpenAI, clock: FixedClock) -> Iterator[Deps]:
     """A process whose summaries come from the fake OpenAI endpoint, so every prompt is recorded."""
-    settings_ = make_settings(
+    built = deps_with_model(
         database_url=database_url,
         slack_api_url=fake_slack.url,
-        OPENAI_API_KEY="sk-test",
-        OPENAI_BASE_URL=fake_openai.url,
-        HANDOFF_LLM_MODEL="gpt-4o-mini",
+        openai_url=fake_openai.url,
+        clock=clock,
+        worker_id="worker-isolation",
     )
-    built = build_deps(settings_, clock=clock, worker_id="worker-isolation")
     yield built
     built.engine.dispose()
 

@@ -11,12 +11,11 @@ import pytest
 from bot.app import HandoffApp
 from bot.clock import FixedClock
 from bot.deps import Deps
-from bot.runtime import build_deps
 from tests.conftest import START
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.integration.test_catchup import DANA_START, _command, _dms_to, _say, _tick
-from tests.support import TEAM_ID, LiveServer, make_settings
+from tests.support import TEAM_ID, LiveServer, deps_with_model
 
 PEOPLE = ["U1", "U2", "U3", "U4", "U5"]
 
@@ -24,14 +23,13 @@ PEOPLE = ["U1", "U2", "U3", "U4", "U5"]
 @pytest.fixture
 def deps(database_url: str, fake_slack: FakeSlack, fake_openai: FakeOpenAI, clock: FixedClock) -> Iterator[Deps]:
     """This module's processes have a model: the fake OpenAI-compatible endpoint."""
-    settings = make_settings(
+    built = deps_with_model(
         database_url=database_url,
         slack_api_url=fake_slack.url,
-        OPENAI_API_KEY="sk-test",
-        OPENAI_BASE_URL=fake_openai.url,
-        HANDOFF_LLM_MODEL="gpt-4o-mini",
+        openai_url=fake_openai.url,
+        clock=clock,
+        worker_id="worker-llm",
     )
-    built = build_deps(settings, clock=clock, worker_id="worker-llm")
     yield built
     built.engine.dispose()
 
