@@ -24,6 +24,7 @@ from bot.slack_client import retry_after
 from ingest.discovery import Discovered, discover
 from ingest.envelope import Envelope, MalformedEnvelope, parse_envelope
 from ingest.known import KnownCache
+from ingest.shared_channels import share
 from store import claims, inbox, teams
 from store.models import InboxEvent
 
@@ -56,6 +57,8 @@ class EventContext:
     now: datetime
     known: KnownCache
     finished: bool = field(default=False, init=False)
+    # Slack Connect: the other workspaces with Handoff in this event's channel, each given its own copy.
+    shared_with: tuple[str, ...] = field(default=(), init=False)
     _remember: list[tuple[str, str]] = field(default_factory=list, init=False)
 
     @property
@@ -132,7 +135,8 @@ def run_event(
     """Process one inbox row owned by `owner` and record the outcome; never raises."""
     now = deps.clock.now()
     try:
-        envelope = parse_envelope(json.loads(body) if isinstance(body, str) else body)
+        parsed = json.loads(body) if isinstance(body, str) else body
+        envelope = parse_envelope(parsed)
     except (MalformedEnvelope, ValueError) as exc:
         _give_up(deps, row_id, owner, now, f"unreadable event: {exc}")
         return Outcome.GAVE_UP
@@ -146,6 +150,10 @@ def run_event(
     }
     try:
         processor = processors.get(envelope.event_type)
+        if processor is not None and deps.installations is not None:
+            # Several workspaces may share the channel, each with its own installation (OAuth mode).
+            with deps.session_factory.begin() as session:
+                context.shared_with = tuple(share(session=session, body=parsed, envelope=envelope, now=now))
         if processor is not None:
             processor(context)
         if not context.finished:

@@ -153,7 +153,8 @@ def on_reaction_added(context: EventContext) -> None:
             )
     if changed_decision:
         sync.deliver_due(context.deps)
-    if outsider:
+    if outsider and not context.shared_with:
+        # Where another workspace's Handoff shares the channel, the reaction is that workspace's to file.
         capture.tell_outsider(context, channel_id, user_id)
 
 
