@@ -153,7 +153,15 @@ def run_event(
         if processor is not None and deps.installations is not None:
             # Several workspaces may share the channel, each with its own installation (OAuth mode).
             with deps.session_factory.begin() as session:
-                context.shared_with = tuple(share(session=session, body=parsed, envelope=envelope, now=now))
+                context.shared_with = tuple(
+                    share(
+                        session=session,
+                        client_id=deps.installations.client_id,
+                        body=parsed,
+                        envelope=envelope,
+                        now=now,
+                    )
+                )
         if processor is not None:
             processor(context)
         if not context.finished:

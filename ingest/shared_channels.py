@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,21 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest.envelope import Envelope
-from store import inbox
+from store import inbox, installations
 from store.inbox import Delivery
-from store.models import Channel, Team
+from store.installations import WorkspaceBot
+from store.models import Channel, ChannelMember
 
 # Marks a copy in its body: a copy's event is never copied again.
 COPY_OF = "handoff_copy_of"
-
-
-@dataclass(frozen=True)
-class Installation:
-    """Another workspace with Handoff in the channel."""
-
-    team_id: str
-    enterprise_id: str | None
-    bot_user_id: str | None
 
 
 def channel_of(event: dict[str, Any]) -> str | None:
@@ -52,24 +43,42 @@ def channel_of(event: dict[str, Any]) -> str | None:
     return None
 
 
-def other_installations(*, session: Session, team_id: str, channel_id: str) -> list[Installation]:
-    """The installed workspaces other than `team_id` whose Handoff is in `channel_id` (channel ids are
-    global in Slack: a shared channel has one id in every workspace that shares it)."""
-    rows = session.execute(
-        select(Team.team_id, Team.enterprise_id, Team.bot_user_id)
-        .join(Channel, Channel.team_id == Team.team_id)
-        .where(
-            Channel.channel_id == channel_id,
-            Channel.team_id != team_id,
-            Channel.is_member.is_(True),
-            Team.uninstalled_at.is_(None),
+def other_installations(
+    *, session: Session, client_id: str, team_id: str, channel_id: str, joined: str | None = None
+) -> list[WorkspaceBot]:
+    """The other workspaces with their own Handoff in `channel_id`.
+
+    Channel ids are global in Slack: a shared channel has the same id in every workspace that shares
+    it, and its member list (as `conversations.members` gives it to any of them) holds the members of
+    every organization, bots included. So another workspace's Handoff is in the channel when its bot
+    user is among the members this workspace knows, when the event is that bot joining (`joined`), or
+    when that workspace has the channel on record as one its Handoff is in.
+    """
+    bots = installations.workspace_bots(session=session, client_id=client_id, other_than=team_id)
+    if not bots:
+        return []
+    members = set(
+        session.scalars(
+            select(ChannelMember.user_id).where(
+                ChannelMember.team_id == team_id,
+                ChannelMember.channel_id == channel_id,
+                ChannelMember.user_id.in_([bot.bot_user_id for bot in bots]),
+            )
         )
-        .order_by(Team.team_id)
     )
-    return [Installation(str(row.team_id), row.enterprise_id, row.bot_user_id) for row in rows]
+    on_record = set(
+        session.scalars(
+            select(Channel.team_id).where(
+                Channel.channel_id == channel_id,
+                Channel.team_id.in_([bot.team_id for bot in bots]),
+                Channel.is_member.is_(True),
+            )
+        )
+    )
+    return [bot for bot in bots if bot.bot_user_id in members or bot.bot_user_id == joined or bot.team_id in on_record]
 
 
-def copy_for(body: dict[str, Any], envelope: Envelope, installation: Installation) -> Delivery:
+def copy_for(body: dict[str, Any], envelope: Envelope, installation: WorkspaceBot) -> Delivery:
     """The delivery Slack would have made to `installation`."""
     authorization = {
         "team_id": installation.team_id,
@@ -94,7 +103,9 @@ def copy_for(body: dict[str, Any], envelope: Envelope, installation: Installatio
     )
 
 
-def share(*, session: Session, body: dict[str, Any], envelope: Envelope, now: datetime) -> Sequence[str]:
+def share(
+    *, session: Session, client_id: str, body: dict[str, Any], envelope: Envelope, now: datetime
+) -> Sequence[str]:
     """Give each other workspace with Handoff in the event's shared channel its copy; returns those workspaces.
 
     Only for events Slack marks as from a shared channel, and never for a copy.
@@ -104,7 +115,11 @@ def share(*, session: Session, body: dict[str, Any], envelope: Envelope, now: da
     channel_id = channel_of(envelope.event)
     if channel_id is None:
         return ()
-    others = other_installations(session=session, team_id=envelope.team_id, channel_id=channel_id)
+    event = envelope.event
+    joined = str(event.get("user")) if event.get("type") == "member_joined_channel" else None
+    others = other_installations(
+        session=session, client_id=client_id, team_id=envelope.team_id, channel_id=channel_id, joined=joined
+    )
     if others:
         inbox.add_deliveries(session=session, deliveries=[copy_for(body, envelope, other) for other in others], now=now)
     return [other.team_id for other in others]

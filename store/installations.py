@@ -240,6 +240,36 @@ class HandoffInstallationStore(SQLAlchemyInstallationStore):
         )
 
 
+@dataclass(frozen=True)
+class WorkspaceBot:
+    """A workspace's own installation of Handoff: which bot user acts there."""
+
+    team_id: str
+    enterprise_id: str | None
+    bot_user_id: str
+
+
+def workspace_bots(*, session: Session, client_id: str, other_than: str) -> list[WorkspaceBot]:
+    """Every workspace but `other_than` with its own installation (not an org-wide one) and a bot token,
+    with its latest bot; in team order."""
+    c = SLACK_BOTS.c
+    rows = session.execute(
+        select(c.team_id, c.enterprise_id, c.bot_user_id)
+        .where(
+            c.client_id == client_id,
+            c.team_id.is_not(None),
+            c.team_id != other_than,
+            c.bot_user_id.is_not(None),
+            c.bot_token.is_not(None),
+        )
+        .order_by(c.team_id, desc(c.installed_at))
+    )
+    latest: dict[str, WorkspaceBot] = {}
+    for row in rows:
+        latest.setdefault(str(row.team_id), WorkspaceBot(str(row.team_id), row.enterprise_id, str(row.bot_user_id)))
+    return list(latest.values())
+
+
 def delete_installations(*, session: Session, team_ids: list[str], enterprise_id: str | None, org_wide: bool) -> int:
     """Forget the installations and bots of workspaces (and of their org-wide install); returns rows deleted."""
     deleted = 0

@@ -18,8 +18,18 @@ SHARED = "CSHARED"
 TS = "1772434800.000100"
 
 
-@pytest.fixture
-def world(database_url: str, clock: FixedClock) -> Iterator[OAuthWorld]:
+# How Globex learns its Handoff is in the channel: Slack tells its own installation that its bot joined;
+# Slack tells Acme's instead (one delivery for a shared channel); or nobody tells it, and Acme's member
+# list of the channel (every organization's members, bots included) shows Globex's bot.
+JOINS = {
+    "own": ((ACME, "UBOT", ACME), (GLOBEX, "UBOT2", GLOBEX)),
+    "via-acme": ((ACME, "UBOT", ACME), (ACME, "UBOT2", GLOBEX)),
+    "members": ((ACME, "UBOT", ACME),),
+}
+
+
+@pytest.fixture(params=sorted(JOINS))
+def world(request: pytest.FixtureRequest, database_url: str, clock: FixedClock) -> Iterator[OAuthWorld]:
     with oauth_world(database_url, clock) as built:
         built.fake.add_channel(
             ACME,
@@ -32,10 +42,11 @@ def world(database_url: str, clock: FixedClock) -> Iterator[OAuthWorld]:
         built.fake.add_message(SHARED, ts=TS, user="U1", text="We ship the joint release on the 5th")
         install(built, "U1")
         install(built, "V1")
-        # Each organization adds its own Handoff to the channel; Slack tells each installation.
-        for team, bot in ((ACME, "UBOT"), (GLOBEX, "UBOT2")):
+        # Each organization adds its own Handoff to the channel.
+        for delivered_to, bot, _ in JOINS[request.param]:
             joined = {"type": "member_joined_channel", "user": bot, "channel": SHARED, "event_ts": TS}
-            _deliver(built, event_body(joined, team_id=team, bot_user_id=bot))
+            receiver = "UBOT" if delivered_to == ACME else "UBOT2"
+            _deliver(built, event_body(joined, team_id=delivered_to, bot_user_id=receiver), shared=True)
         yield built
 
 
