@@ -20,17 +20,14 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
 
-from bench.ack_latency import _scratch_postgres
+from bench.scratch import scratch_database
 from bot.clock import FixedClock
 from bot.db import build_engine, build_session_factory
-from bot.migrate import upgrade
 from bot.runtime import build_deps
 from bot.settings import Settings
 from digest import delivery, planning
@@ -278,10 +275,7 @@ def main() -> None:
     if args.fill:
         fill(args.fill, args.people, args.channels, args.messages)
         return
-    scratch = _scratch_postgres(args.database_url) if args.database_url else None
-    url = scratch[0] if scratch else f"sqlite:///{Path(tempfile.mkdtemp(prefix='handoff-catchup-')) / 'catchup.db'}"
-    try:
-        upgrade(url)
+    with scratch_database(args.database_url, "catchup") as url:
         subprocess.run(
             [sys.executable, "-m", "bench.catchup", "--fill", url, "--people", str(args.people),
              "--channels", str(args.channels), "--messages", str(args.messages)],
@@ -300,9 +294,6 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         print(f"median {statistics.median(timings):.1f} s ({engine}); peak memory {peak:.0f} MB")
-    finally:
-        if scratch:
-            scratch[1]()
 
 
 if __name__ == "__main__":

@@ -14,16 +14,13 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import insert
 
-from bench.ack_latency import _scratch_postgres
+from bench.scratch import scratch_database
 from bot.db import build_engine, build_read_session_factory
-from bot.migrate import upgrade
 from decisions.finder import find
 from store.models import Channel, ChannelMember, Decision, Person
 
@@ -270,10 +267,7 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=1_000_000)
     parser.add_argument("--database-url", help="a PostgreSQL server (a scratch database is created and dropped)")
     args = parser.parse_args()
-    scratch = _scratch_postgres(args.database_url) if args.database_url else None
-    url = scratch[0] if scratch else f"sqlite:///{Path(tempfile.mkdtemp(prefix='handoff-search-')) / 'search.db'}"
-    try:
-        upgrade(url)
+    with scratch_database(args.database_url, "search") as url:
         fill(url, args.decisions)
         engine = build_engine(url)
         factory = build_read_session_factory(engine)
@@ -293,9 +287,6 @@ def main() -> None:
             f"p50 {statistics.median(timings):.1f} ms, p95 {timings[94]:.1f} ms, max {timings[-1]:.1f} ms"
         )
         engine.dispose()
-    finally:
-        if scratch:
-            scratch[1]()
 
 
 if __name__ == "__main__":

@@ -13,18 +13,14 @@ prints the median.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import insert, update
 
-from bench.ack_latency import _scratch_postgres
+from bench.scratch import scratch_database
 from bot.db import build_engine, build_session_factory
-from bot.migrate import upgrade
 from pings.delivery import DELIVERY_KIND, claim_batch, record_sent
 from store.models import HeldPing, Job
 
@@ -131,11 +127,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", help="a PostgreSQL server (a scratch database is created and dropped)")
     args = parser.parse_args()
-    scratch = _scratch_postgres(args.database_url) if args.database_url else None
-    workdir = Path(tempfile.mkdtemp(prefix="handoff-pings-"))
-    url = scratch[0] if scratch else f"sqlite:///{workdir / 'pings.db'}"
-    try:
-        upgrade(url)
+    # The SQLite database is about 350 MB; it goes with the run.
+    with scratch_database(args.database_url, "pings") as url:
         fill(url, args.pings, args.due)
         timings = []
         for run in range(args.runs):
@@ -145,10 +138,6 @@ def main() -> None:
             timings.append(seconds)
             restore(url)
         print(f"median {statistics.median(timings) * 1000:.0f} ms ({engine_name(url)})")
-    finally:
-        if scratch:
-            scratch[1]()
-        shutil.rmtree(workdir, ignore_errors=True)  # the SQLite database is ~350 MB
 
 
 def engine_name(url: str) -> str:

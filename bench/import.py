@@ -29,10 +29,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.ack_latency import _scratch_postgres
+from bench.scratch import scratch_database
 from bot.clock import FixedClock
 from bot.db import build_engine, build_session_factory
-from bot.migrate import upgrade
 from bot.settings import Settings
 from bot.slack_import import run_import
 from slack_export.importer import ImportRequest
@@ -186,21 +185,11 @@ def main() -> None:
     engine_name = "PostgreSQL" if args.database_url else "SQLite"
     rates, peaks = [], []
     for run in range(args.runs):
-        workdir = Path(tempfile.mkdtemp(prefix="handoff-import-"))
-        scratch = _scratch_postgres(args.database_url) if args.database_url else None
-        url = scratch[0] if scratch else f"sqlite:///{workdir / 'import.db'}"
-        try:
-            upgrade(url)
+        with scratch_database(args.database_url, "import") as url:
             child = subprocess.run(
                 [sys.executable, "-m", "bench.import", "--run-once", url, str(export)],
                 check=True, capture_output=True, text=True,
             )  # fmt: skip
-        finally:
-            if scratch:
-                scratch[1]()
-            for leftover in workdir.iterdir():
-                leftover.unlink()
-            workdir.rmdir()
         result = json.loads(child.stdout.strip().splitlines()[-1])
         rate = result["messages"] / result["seconds"]
         rates.append(rate)

@@ -21,19 +21,16 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert
 
-from bench.ack_latency import _scratch_postgres
 from bench.catchup import ZONES
+from bench.scratch import scratch_database
 from bot.db import build_engine, build_read_session_factory
-from bot.migrate import upgrade
 from metrics import report
 from metrics.chart import chart_png
 from metrics.scopes import Conversation, Report
@@ -274,19 +271,9 @@ def main() -> None:
     if args.fill:
         fill(args.fill, args.people, args.messages, args.decisions, args.pings)
         return
-    scratch = _scratch_postgres(args.database_url) if args.database_url else None
-    workdir = Path(tempfile.mkdtemp(prefix="handoff-stats-"))
-    url = scratch[0] if scratch else f"sqlite:///{workdir / 'stats.db'}"
-    try:
-        upgrade(url)
+    with scratch_database(args.database_url, "stats") as url:
         subprocess.run([sys.executable, "-m", "bench.stats", "--fill", url, *sizes], check=True)
         measure(url, args.runs)
-    finally:
-        if scratch:
-            scratch[1]()
-        for path in workdir.glob("*"):
-            path.unlink()
-        workdir.rmdir()
 
 
 if __name__ == "__main__":
