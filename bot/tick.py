@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
+from bot.daily import once_today
 from bot.db import checkpoint
 from bot.deps import Deps
 from decisions import review, sync
@@ -27,21 +29,18 @@ from metrics import weekly_plan, weekly_send
 from pings import delivery, notices, recipient_check
 from store import (
     channel_summaries,
-    claims,
     inbox,
-    jobs,
     oauth_states,
     signed_requests,
     traffic,
     workspace_settings,
 )
-from store.models import Job, WorkerBeat
+from store.models import WorkerBeat
 
 logger = logging.getLogger(__name__)
 
 RETENTION_KIND = "retention"
 # Retention covers every workspace at once; its job rows use this in place of a team id.
-ALL_TEAMS = "*"
 JOB_LEASE = timedelta(minutes=10)
 SIGNATURE_MEMORY = timedelta(minutes=10)
 
@@ -146,36 +145,23 @@ def deliver_weekly_reports(deps: Deps, now: datetime, report: TickReport) -> Non
 
 def run_retention(deps: Deps, now: datetime, report: TickReport) -> None:
     """Once a day (UTC), prune traffic older than the retention (the workspace's, else the default); decisions stay."""
-    today = now.date()
-    with deps.session_factory.begin() as session:
-        jobs.schedule(
-            session=session,
-            kind=RETENTION_KIND,
-            team_id=ALL_TEAMS,
-            key=today.isoformat(),
-            due_at=datetime.combine(today, time(0, 0), tzinfo=now.tzinfo),
-            now=now,
-        )
-    with deps.session_factory.begin() as session:
-        due = jobs.claim(
-            session=session, kinds=[RETENTION_KIND], now=now, owner=deps.worker_id, lease=JOB_LEASE, limit=10
-        )
-    for job in due:
-        cutoff = now - timedelta(days=deps.settings.handoff_traffic_retention_days)
-        with deps.session_factory.begin() as session:
-            if not claims.complete(session=session, model=Job, row_id=job.id, owner=deps.worker_id, now=now):
-                continue  # our lease ran out and another worker took the job over
-            # Workspaces whose admins chose their own retention (/handoff admin), then everyone else.
-            own = workspace_settings.retention_days(session=session)
-            pruned = traffic.prune(session=session, before=cutoff, except_teams=own.keys())
-            for team_id, days in own.items():
-                for name, count in traffic.prune(
-                    session=session, before=now - timedelta(days=days), team_id=team_id
-                ).items():
-                    pruned[name] += count
-            pruned["inbox"] = inbox.prune_processed(session=session, before=cutoff)
-            # A summary serves the morning it was made for; two days covers every zone's morning.
-            pruned["summaries"] = channel_summaries.prune(session=session, before=now - timedelta(days=2))
+    cutoff = now - timedelta(days=deps.settings.handoff_traffic_retention_days)
+
+    def prune(session: Session) -> dict[str, int]:
+        # Workspaces whose admins chose their own retention (/handoff admin), then everyone else.
+        own = workspace_settings.retention_days(session=session)
+        pruned = traffic.prune(session=session, before=cutoff, except_teams=own.keys())
+        for team_id, days in own.items():
+            for name, count in traffic.prune(
+                session=session, before=now - timedelta(days=days), team_id=team_id
+            ).items():
+                pruned[name] += count
+        pruned["inbox"] = inbox.prune_processed(session=session, before=cutoff)
+        # A summary serves the morning it was made for; two days covers every zone's morning.
+        pruned["summaries"] = channel_summaries.prune(session=session, before=now - timedelta(days=2))
+        return pruned
+
+    for pruned in once_today(deps, kind=RETENTION_KIND, now=now, lease=JOB_LEASE, work=prune):
         logger.info("retention pruned %s (before %s)", pruned, cutoff.isoformat())
         report.add("retention_runs", 1)
         for name, value in pruned.items():

@@ -9,20 +9,18 @@ A daily plan reaches every Monday start, in every zone, at least once before it 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.daily import once_today
 from bot.deps import Deps
 from digest.when import local_date, next_catchup
-from store import claims, jobs, report_prefs
-from store.models import Job
+from store import jobs, report_prefs
 from store.working_hours import schedules_for
 
 PLAN_KIND = "stats_report_plan"
 REPORT_KIND = "stats_report"
-# Plan rows cover every workspace at once; they use this in place of a team id (as retention does).
-ALL_TEAMS = "*"
 PLAN_LEASE = timedelta(minutes=10)
 MONDAY = 0
 # A start at this very minute still counts: the tick runs each minute.
@@ -31,24 +29,11 @@ PLAN_SLACK = timedelta(minutes=1)
 
 def plan_due(deps: Deps, now: datetime) -> int:
     """Run today's planning unless a worker already did; returns how many reports were newly planned."""
-    today = now.date()
-    with deps.session_factory.begin() as session:
-        jobs.schedule(
-            session=session,
-            kind=PLAN_KIND,
-            team_id=ALL_TEAMS,
-            key=today.isoformat(),
-            due_at=datetime.combine(today, time(0, 0), tzinfo=now.tzinfo),
-            now=now,
+    return sum(
+        once_today(
+            deps, kind=PLAN_KIND, now=now, lease=PLAN_LEASE, work=lambda session: plan_reports(session=session, now=now)
         )
-    with deps.session_factory.begin() as session:
-        due = jobs.claim(session=session, kinds=[PLAN_KIND], now=now, owner=deps.worker_id, lease=PLAN_LEASE, limit=10)
-    planned = 0
-    for job in due:
-        with deps.session_factory.begin() as session:
-            if claims.complete(session=session, model=Job, row_id=job.id, owner=deps.worker_id, now=now):
-                planned += plan_reports(session=session, now=now)
-    return planned
+    )
 
 
 def plan_reports(*, session: Session, now: datetime) -> int:
