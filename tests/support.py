@@ -8,11 +8,13 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.orm import Session
@@ -26,6 +28,7 @@ from bot.settings import Settings
 from ingest.drain import drain_inbox
 from store import channels
 from store.channels import ChannelInfo
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -46,18 +49,24 @@ def make_settings(*, database_url: str, slack_api_url: str, **overrides: Any) ->
     return Settings(_env_file=None, **values)
 
 
-def deps_with_model(
-    *, database_url: str, slack_api_url: str, openai_url: str, clock: Clock, worker_id: str, model: str = "gpt-4o-mini"
-) -> Deps:
-    """A process whose summaries come from an OpenAI-compatible endpoint (the fake one, which records every prompt)."""
-    settings = make_settings(
-        database_url=database_url,
-        slack_api_url=slack_api_url,
-        OPENAI_API_KEY="sk-test",
-        OPENAI_BASE_URL=openai_url,
-        HANDOFF_LLM_MODEL=model,
-    )
-    return build_deps(settings, clock=clock, worker_id=worker_id)
+def deps_with_model(*, worker_id: str, model: str = "gpt-4o-mini") -> Any:
+    """A `deps` fixture for a module whose processes summarize with a model: the fake OpenAI-compatible
+    endpoint, which records every prompt. In the module: `deps = deps_with_model(worker_id=...)`."""
+
+    @pytest.fixture
+    def deps(database_url: str, fake_slack: FakeSlack, fake_openai: FakeOpenAI, clock: Clock) -> Iterator[Deps]:
+        settings = make_settings(
+            database_url=database_url,
+            slack_api_url=fake_slack.url,
+            OPENAI_API_KEY="sk-test",
+            OPENAI_BASE_URL=fake_openai.url,
+            HANDOFF_LLM_MODEL=model,
+        )
+        built = build_deps(settings, clock=clock, worker_id=worker_id)
+        yield built
+        built.engine.dispose()
+
+    return deps
 
 
 def trigger_id() -> str:

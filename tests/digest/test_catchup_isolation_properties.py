@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FixedClock
 from bot.deps import Deps
 from digest import delivery, planning
 from digest.delivery import Due
 from digest.prefs import catch_up_now
 from tests.fakes.openai_api import FakeOpenAI, message_text
-from tests.fakes.slack_api import FakeSlack
 from tests.support import deps_with_model
 from tests.worlds import MORNING, Row, World, WorldPlan, seed, world_plans
 
@@ -34,18 +30,8 @@ ROUNDS = (MORNING, MORNING + timedelta(hours=1))
 _QUOTED_MARKER = re.compile(r"(<@[UW][A-Z0-9]+>): \"(mk[0-9a-f]{12})")
 
 
-@pytest.fixture
-def deps(database_url: str, fake_slack: FakeSlack, fake_openai: FakeOpenAI, clock: FixedClock) -> Iterator[Deps]:
-    """A process whose summaries come from the fake OpenAI endpoint, so every prompt is recorded."""
-    built = deps_with_model(
-        database_url=database_url,
-        slack_api_url=fake_slack.url,
-        openai_url=fake_openai.url,
-        clock=clock,
-        worker_id="worker-isolation",
-    )
-    yield built
-    built.engine.dispose()
+# Summaries come from the fake OpenAI endpoint, so every prompt is recorded.
+deps = deps_with_model(worker_id="worker-isolation")
 
 
 def echo(messages: list[dict[str, Any]], model: str) -> str:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-
-import pytest
 
 from bot.app import HandoffApp
 from bot.clock import FixedClock
@@ -20,18 +17,8 @@ from tests.support import TEAM_ID, LiveServer, deps_with_model
 PEOPLE = ["U1", "U2", "U3", "U4", "U5"]
 
 
-@pytest.fixture
-def deps(database_url: str, fake_slack: FakeSlack, fake_openai: FakeOpenAI, clock: FixedClock) -> Iterator[Deps]:
-    """This module's processes have a model: the fake OpenAI-compatible endpoint."""
-    built = deps_with_model(
-        database_url=database_url,
-        slack_api_url=fake_slack.url,
-        openai_url=fake_openai.url,
-        clock=clock,
-        worker_id="worker-llm",
-    )
-    yield built
-    built.engine.dispose()
+# This module's processes have a model: the fake OpenAI-compatible endpoint.
+deps = deps_with_model(worker_id="worker-llm")
 
 
 def _world(fake: FakeSlack, live: LiveServer) -> None:
