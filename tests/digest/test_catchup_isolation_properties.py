@@ -86,7 +86,8 @@ def test_no_catch_up_or_prompt_carries_what_its_reader_may_not_see(
     fake_openai.clear_requests()
     world = seed(deps, plan)
     # `/catchup` on demand first, by anyone (used Handoff or not): its summaries are cached for the morning's.
-    for team_id, user_id in data.draw(st.lists(st.sampled_from(world.viewers()), max_size=2)):
+    asked = data.draw(st.lists(st.sampled_from(world.viewers()), max_size=2))
+    for team_id, user_id in asked:
         _, blocks = catch_up_now(deps, team_id=team_id, user_id=user_id)
         assert_from_readers_channels(world, team_id, user_id, world.markers_in(json.dumps(blocks, ensure_ascii=False)))
 
@@ -121,4 +122,6 @@ def test_no_catch_up_or_prompt_carries_what_its_reader_may_not_see(
         assert all(row.kind == "message" and not row.is_bot for row in rows)
         assert not world.channel(team_id, channel_id).excluded
         assert world.channel(team_id, channel_id).kind in {"public", "private"}
-        assert any(wanted(world, team_id, user_id, channel_id) for user_id in world.plans[team_id].engaged)
+        # Summarized for a reader who may have it: someone who used Handoff, or who asked with /catchup.
+        readers = world.plans[team_id].engaged | {user_id for team, user_id in asked if team == team_id}
+        assert any(wanted(world, team_id, user_id, channel_id) for user_id in readers)
