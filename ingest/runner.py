@@ -150,19 +150,9 @@ def run_event(
     }
     try:
         processor = processors.get(envelope.event_type)
-        if processor is not None and deps.installations is not None:
-            # Several workspaces may share the channel, each with its own installation (OAuth mode).
-            with deps.session_factory.begin() as session:
-                context.shared_with = tuple(
-                    share(
-                        session=session,
-                        client_id=deps.installations.client_id,
-                        body=parsed,
-                        envelope=envelope,
-                        now=now,
-                    )
-                )
         if processor is not None:
+            # Slack Connect: other workspaces with Handoff in the channel get their own copies first.
+            context.shared_with = share(deps=deps, body=parsed, envelope=envelope, now=now)
             processor(context)
         if not context.finished:
             with context.unit_of_work():

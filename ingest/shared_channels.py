@@ -15,13 +15,13 @@ a crash, another worker) stores nothing twice. Copies are never copied again.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.deps import Deps
 from ingest.envelope import Envelope
 from store import inbox, installations
 from store.inbox import Delivery
@@ -103,23 +103,26 @@ def copy_for(body: dict[str, Any], envelope: Envelope, installation: WorkspaceBo
     )
 
 
-def share(
-    *, session: Session, client_id: str, body: dict[str, Any], envelope: Envelope, now: datetime
-) -> Sequence[str]:
+def share(*, deps: Deps, body: dict[str, Any], envelope: Envelope, now: datetime) -> tuple[str, ...]:
     """Give each other workspace with Handoff in the event's shared channel its copy; returns those workspaces.
 
-    Only for events Slack marks as from a shared channel, and never for a copy.
+    Only in OAuth mode (one token cannot act for two workspaces), only for events Slack marks as
+    from a shared channel, and never for a copy: any other event costs no database work here.
     """
-    if not envelope.is_ext_shared_channel or COPY_OF in body:
-        return ()
     channel_id = channel_of(envelope.event)
-    if channel_id is None:
+    if deps.installations is None or not envelope.is_ext_shared_channel or COPY_OF in body or channel_id is None:
         return ()
     event = envelope.event
     joined = str(event.get("user")) if event.get("type") == "member_joined_channel" else None
-    others = other_installations(
-        session=session, client_id=client_id, team_id=envelope.team_id, channel_id=channel_id, joined=joined
-    )
-    if others:
-        inbox.add_deliveries(session=session, deliveries=[copy_for(body, envelope, other) for other in others], now=now)
-    return [other.team_id for other in others]
+    with deps.session_factory.begin() as session:
+        others = other_installations(
+            session=session,
+            client_id=deps.installations.client_id,
+            team_id=envelope.team_id,
+            channel_id=channel_id,
+            joined=joined,
+        )
+        copies = [copy_for(body, envelope, other) for other in others]
+        if copies:
+            inbox.record_events(connection=session.connection(), deliveries=copies, now=now)
+    return tuple(other.team_id for other in others)

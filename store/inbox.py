@@ -108,30 +108,6 @@ def record_events(*, connection: Connection, deliveries: Sequence[Delivery], now
     return fast_insert(connection.dialect).run(connection.connection.dbapi_connection, deliveries, now)
 
 
-def add_deliveries(*, session: Session, deliveries: Sequence[Delivery], now: datetime) -> None:
-    """Store deliveries in the session's transaction, due at once; one already stored is left as it is.
-
-    Off the acknowledgement's path (the event worker's copies of a Slack Connect event), so through
-    the ORM's usual execution rather than `FastInsert`.
-    """
-    if not deliveries:
-        return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    rows = [
-        {
-            "event_id": delivery.event_id,
-            "team_id": delivery.team_id,
-            "event_type": delivery.event_type,
-            "body": delivery.body,
-            "received_at": now,
-            "due_at": now,
-            "attempts": 0,
-        }
-        for delivery in deliveries
-    ]
-    session.execute(insert(InboxEvent).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
-
-
 def finish(*, session: Session, row_id: int, owner: str, now: datetime) -> bool:
     """Mark the event processed; False when another worker owns or finished it (then roll back)."""
     return claims.complete(session=session, model=InboxEvent, row_id=row_id, owner=owner, now=now)
