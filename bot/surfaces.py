@@ -2,7 +2,10 @@
 
 Registering through `Surfaces` keeps one list of the commands, shortcuts, events and
 interactions the app handles: `/handoff help` is rendered from it, and a test checks that
-`manifest.yml` declares exactly these.
+`manifest.yml` declares exactly these. Every interactive surface (a shortcut, a button or menu, a
+modal's submission) is registered with its permission check, a Bolt listener middleware run
+before the listener (`handlers.guards`): there is no way to register one without it, and a test
+checks every registered listener has one.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.middleware import Middleware
 
 Listener = Callable[..., Any]
 
@@ -35,6 +39,8 @@ class Surfaces:
     global_shortcuts: set[str] = field(default_factory=set)
     actions: set[str] = field(default_factory=set)
     views: set[str] = field(default_factory=set)
+    # (surface, id) → the permission check registered with it.
+    guards: dict[tuple[str, str], Middleware] = field(default_factory=dict)
 
     def command(self, name: str, listener: Listener, *, help: list[CommandHelp]) -> None:
         """A slash command, with the lines it contributes to `/handoff help`."""
@@ -49,25 +55,29 @@ class Surfaces:
         """
         self.events.add(event_type)
 
-    def message_shortcut(self, callback_id: str, listener: Listener) -> None:
-        """A message shortcut (the ⋯ menu on a message)."""
+    def message_shortcut(self, callback_id: str, listener: Listener, *, guard: Middleware) -> None:
+        """A message shortcut (the ⋯ menu on a message), behind its permission check."""
         self.message_shortcuts.add(callback_id)
-        self.app.shortcut({"type": "message_action", "callback_id": callback_id})(listener)
+        self.guards[("message_shortcut", callback_id)] = guard
+        self.app.shortcut({"type": "message_action", "callback_id": callback_id}, middleware=[guard])(listener)
 
-    def global_shortcut(self, callback_id: str, listener: Listener) -> None:
-        """A global shortcut (the composer's shortcut menu)."""
+    def global_shortcut(self, callback_id: str, listener: Listener, *, guard: Middleware) -> None:
+        """A global shortcut (the composer's shortcut menu), behind its permission check."""
         self.global_shortcuts.add(callback_id)
-        self.app.shortcut({"type": "shortcut", "callback_id": callback_id})(listener)
+        self.guards[("global_shortcut", callback_id)] = guard
+        self.app.shortcut({"type": "shortcut", "callback_id": callback_id}, middleware=[guard])(listener)
 
-    def action(self, action_id: str, listener: Listener) -> None:
-        """A Block Kit interaction (button, select…)."""
+    def action(self, action_id: str, listener: Listener, *, guard: Middleware) -> None:
+        """A Block Kit interaction (button, select…), behind its permission check."""
         self.actions.add(action_id)
-        self.app.action(action_id)(listener)
+        self.guards[("action", action_id)] = guard
+        self.app.action(action_id, middleware=[guard])(listener)
 
-    def view(self, callback_id: str, listener: Listener) -> None:
-        """A modal submission."""
+    def view(self, callback_id: str, listener: Listener, *, guard: Middleware) -> None:
+        """A modal submission, behind its permission check (run again: the modal may be old)."""
         self.views.add(callback_id)
-        self.app.view(callback_id)(listener)
+        self.guards[("view", callback_id)] = guard
+        self.app.view(callback_id, middleware=[guard])(listener)
 
     def help_lines(self) -> list[CommandHelp]:
         """Every command's help, in registration order."""

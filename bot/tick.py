@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from bot.daily import once_today
 from bot.db import checkpoint
 from bot.deps import Deps
-from decisions import review, sync
+from decisions import hidden_channels, review, sync
 from digest import delivery as catchup_delivery
 from digest import planning
+from ingest import recheck
 from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from installs import rotation, token_health, uninstall
@@ -75,6 +76,7 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         lambda d, n, r: replay_inbox(d, processors, n, r),
         deliver_decision_messages,
         deliver_decision_reviews,
+        recheck_channels,
         # Before the pings: pings due at a catch-up ride inside it, one DM rather than two.
         deliver_catchups,
         deliver_pings,
@@ -103,6 +105,16 @@ def deliver_decision_messages(deps: Deps, now: datetime, report: TickReport) -> 
     """Post or update Handoff's decision messages that are still due (say, after a 429 or a crash)."""
     del now  # the delivery reads the same clock
     report.add("decision_messages", sync.deliver_due(deps))
+
+
+def recheck_channels(deps: Deps, now: datetime, report: TickReport) -> None:
+    """Tell the members of private channels Handoff left why their log hides; re-read channels once a day."""
+    report.add("hidden_channel_notices", hidden_channels.deliver_due(deps))
+    for planned in once_today(
+        deps, kind=recheck.PLAN_KIND, now=now, lease=JOB_LEASE, work=lambda s: recheck.plan(session=s, now=now)
+    ):
+        report.add("channel_rechecks_planned", planned)
+    report.add("channels_rechecked", recheck.recheck_due(deps, now))
 
 
 def deliver_decision_reviews(deps: Deps, now: datetime, report: TickReport) -> None:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from decisions.query import DecisionQuery, QueryError, fts5_match, is_channel_id, is_user_id, parse
 from digest.mrkdwn import cut
-from digest.text import escape, readable
-from store import channels, people
+from digest.text import escape, inert, readable
+from store import people, visibility
 from store.decision_search import Filters, Hit, search
 
 PAGE = 10
@@ -34,7 +34,7 @@ def find_all(*, session: Session, team_id: str, viewer_id: str, raw: str, limit:
 
     An empty `viewer_id` sees public channels only.
     """
-    filters = _filters(session, team_id, parse(raw), default_channel=None)
+    filters = _filters(session, team_id, viewer_id, parse(raw), default_channel=None)
     return search(session=session, team_id=team_id, viewer_id=viewer_id, filters=filters, limit=limit)
 
 
@@ -42,23 +42,19 @@ def find(*, session: Session, team_id: str, viewer_id: str, channel_id: str, raw
     """Search as `viewer_id`; `/decisions` alone lists the latest in `channel_id`."""
     try:
         query = parse(raw)
-        filters = _filters(session, team_id, query, default_channel=None if raw.strip() else channel_id)
+        filters = _filters(session, team_id, viewer_id, query, default_channel=None if raw.strip() else channel_id)
     except QueryError as exc:
         return Page(text=exc.message, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": exc.message}}])
     hits = search(session=session, team_id=team_id, viewer_id=viewer_id, filters=filters, limit=PAGE + 1, offset=offset)
     return render(hits[:PAGE], raw=raw, offset=offset, more=len(hits) > PAGE)
 
 
-def _filters(session: Session, team_id: str, query: DecisionQuery, *, default_channel: str | None) -> Filters:
+def _filters(
+    session: Session, team_id: str, viewer_id: str, query: DecisionQuery, *, default_channel: str | None
+) -> Filters:
     channel_id = default_channel
     if query.channel:
-        channel_id = (
-            query.channel
-            if is_channel_id(query.channel)
-            else (channels.find_by_name(session=session, team_id=team_id, name=query.channel))
-        )
-        if channel_id is None:
-            raise QueryError(f"I don't know a channel called #{query.channel}: I only see channels I've been added to.")
+        channel_id = _channel_named(session, team_id, viewer_id, query.channel)
     author_id = None
     if query.author:
         author_id = (
@@ -78,6 +74,27 @@ def _filters(session: Session, team_id: str, query: DecisionQuery, *, default_ch
         before=query.before,
         statuses=query.statuses,
     )
+
+
+def _channel_named(session: Session, team_id: str, viewer_id: str, typed: str) -> str:
+    """`in:#name` (or `in:<#C…>`), among the channels the viewer may see only.
+
+    A channel hidden from them and one that does not exist get the same words, so the answer never
+    tells a private channel's existence.
+    """
+    if is_channel_id(typed):
+        seen = visibility.can_see(session=session, team_id=team_id, channel_id=typed, user_id=viewer_id)
+        found = typed if seen else None
+        shown = f"<#{typed}>"
+    else:
+        found = visibility.find_visible_by_name(session=session, team_id=team_id, user_id=viewer_id, name=typed)
+        shown = f"#{inert(typed)}"
+    if found is None:
+        raise QueryError(
+            f"I don't know a channel called {shown} that you can see: I search public channels Handoff is in, "
+            "and private channels you and Handoff are both in."
+        )
+    return found
 
 
 def render(hits: list[Hit], *, raw: str, offset: int, more: bool) -> Page:

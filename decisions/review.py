@@ -23,7 +23,7 @@ from decisions import job_results as results
 from decisions.blocks import quoted
 from hours.schedule import next_start, zone_for
 from store import decisions as store
-from store import jobs, working_hours
+from store import jobs, visibility, working_hours
 from store.models import Decision
 from store.working_hours import Schedule
 
@@ -87,15 +87,24 @@ def deliver_due(deps: Deps, *, limit: int = 50) -> int:
 def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:
     with deps.read_session_factory() as session:
         decision = store.get(session=session, team_id=str(job.team_id), decision_id=int(job.payload["decision_id"]))
+        # The reminder quotes the decision: only to an owner who may still see its channel.
+        sees = (
+            decision is not None
+            and decision.owner_id is not None
+            and visibility.can_see(
+                session=session, team_id=decision.team_id, channel_id=decision.channel_id, user_id=decision.owner_id
+            )
+        )
     still_due = (
-        decision is not None
+        sees
+        and decision is not None
         and decision.owner_id is not None
         and decision.status in {"accepted", "proposed"}
         and decision.review_by is not None
         and decision.review_by.isoformat() == job.payload["review_by"]
     )
     if not still_due or decision is None or decision.owner_id is None:
-        # Retracted, superseded, re-dated or unowned since: nothing to remind.
+        # Retracted, superseded, re-dated or unowned since, or hidden from its owner: nothing to remind.
         results.done(deps, int(job.id), now)
         return 0
     if (until := waits.waiting(decision.team_id, now)) is not None:

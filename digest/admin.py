@@ -7,7 +7,7 @@ import re
 from bot.deps import Deps
 from digest.text import inert
 from ingest.discovery import learn_everyone
-from store import catchups, channels, workspace_settings
+from store import catchups, visibility, workspace_settings
 from store.models import ChannelSettings
 from store.upsert import upsert
 
@@ -59,7 +59,9 @@ def set_excluded(deps: Deps, *, team_id: str, actor_id: str, raw: str, exclude: 
             found = (
                 match.group(1)
                 if match
-                else channels.find_by_name(session=session, team_id=team_id, name=word.lstrip("#"))
+                else visibility.find_visible_by_name(
+                    session=session, team_id=team_id, user_id=actor_id, name=word.lstrip("#")
+                )
             )
             if found is None:
                 unknown.append(word)

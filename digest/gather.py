@@ -20,6 +20,7 @@ from digest.model import ChannelSummary, Line
 from digest.traffic import Traffic, read_traffic
 from store.channel_summaries import Bucket
 from store.models import Channel, ChannelMember, ChannelSettings, Decision, DecisionRevision, Mention, Team
+from store.visibility import shown
 
 
 @dataclass(frozen=True)
@@ -147,9 +148,11 @@ def gather(*, session: Session, team_id: str, readers: Sequence[Reader], reuse: 
         )
     )
     for chunk in chunks(channel_ids):
+        # Only channels whose content may be shown at all (`store.visibility`): a reader's membership
+        # of a private channel Handoff has left, or of one Slack no longer lets it read, counts for nothing.
         for channel in connection.execute(
             select(Channel.channel_id, Channel.name, Channel.is_private, Channel.is_im, Channel.is_mpim).where(
-                Channel.team_id == team_id, Channel.channel_id.in_(chunk)
+                Channel.team_id == team_id, Channel.channel_id.in_(chunk), shown()
             )
         ):
             # Direct messages are not channels to summarize (and Handoff only sees its own).

@@ -14,7 +14,7 @@ from digest.text import inert
 from digest.when import next_catchup
 from hours.days import FULL_NAMES
 from hours.phrases import local_label, until_phrase
-from store import catchups, channels
+from store import catchups, visibility
 from store.catchups import WEEKLY
 from store.models import CatchUpPrefs
 from store.working_hours import schedule_for
@@ -49,7 +49,7 @@ def apply(deps: Deps, *, team_id: str, user_id: str, command: CatchUpCommand) ->
             ids = list(command.channel_ids)
             unknown = []
             for name in command.names:
-                found = channels.find_by_name(session=session, team_id=team_id, name=name)
+                found = visibility.find_visible_by_name(session=session, team_id=team_id, user_id=user_id, name=name)
                 if found is None:
                     unknown.append(name)
                 else:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.admins import is_workspace_admin
 from bot.deps import Deps
 from bot.surfaces import Surfaces
+from handlers import guards
 from hours.form import FormErrors
 from installs import admin_settings
 from installs.admin_form import ADMIN_CALLBACK, START_BLOCK, admin_view, read_admin_form
@@ -22,7 +23,8 @@ REFUSAL = (
 
 def register(surfaces: Surfaces) -> None:
     """Register the settings modal's submission (`/handoff admin` opens it, in handlers.commands)."""
-    surfaces.view(ADMIN_CALLBACK, on_submitted)
+    # Admin status is asked of Slack in the listener, as the form's error says it.
+    surfaces.view(ADMIN_CALLBACK, on_submitted, guard=guards.member())
 
 
 def open_settings(deps: Deps, client: WebClient, command: dict[str, Any], respond: Respond) -> None:
@@ -40,8 +42,8 @@ def on_submitted(
 ) -> None:
     """Check the form (mistakes show on their inputs and change nothing), save what changed, tell the admin."""
     deps: Deps = context["deps"]
-    team_id = str((body.get("team") or {}).get("id") or body["user"]["team_id"])
-    user_id = str(body["user"]["id"])
+    who = guards.actor(context)
+    team_id, user_id = who.team_id, who.user_id
     try:
         after = read_admin_form(view["state"]["values"])
     except FormErrors as exc:

@@ -12,20 +12,22 @@ from bot.surfaces import Surfaces
 from digest.catchup_command import At, Cadence, CatchUpCommand, Switch
 from digest.home_section import CADENCE_ACTION, EXCLUDE_ACTION, SWITCH_ACTION, TIME_ACTION
 from digest.prefs import apply, set_excluded
+from handlers import guards
 from handlers.home import HomeFilter, publish_home
 
 
 def register(surfaces: Surfaces) -> None:
     """Register the catch-up controls of the Home tab."""
     for action_id in (SWITCH_ACTION, TIME_ACTION, CADENCE_ACTION, EXCLUDE_ACTION):
-        surfaces.action(action_id, on_control)
+        surfaces.action(action_id, on_control, guard=guards.member())
 
 
 def on_control(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
     """Apply the change as `/catchup` would, then show the Home tab again."""
     ack()
     deps: Deps = context["deps"]
-    team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
+    who = guards.actor(context)
+    team_id, user_id = who.team_id, who.user_id
     action = body["actions"][0]
     if action["action_id"] == EXCLUDE_ACTION:
         set_excluded(

@@ -14,29 +14,26 @@ from decisions import review, sync
 from decisions.blocks import EDIT_ACTION
 from decisions.modal import EDIT_CALLBACK, edit_view, read_details
 from digest.text import readable
-from store import channels
+from handlers import guards
 from store import decisions as store
 from store.decisions import Details
 
 
 def register(surfaces: Surfaces) -> None:
     """Register the *Edit…* button and its modal's submission."""
-    surfaces.action(EDIT_ACTION, on_edit)
-    surfaces.view(EDIT_CALLBACK, on_edit_submitted)
+    surfaces.action(EDIT_ACTION, on_edit, guard=guards.changes_decision())
+    surfaces.view(EDIT_CALLBACK, on_edit_submitted, guard=guards.changes_decision_in_modal())
 
 
 def on_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    """Open the edit modal with the decision as it is now, for anyone who may see its channel."""
+    """Open the edit modal with the decision as it is now (its guard let through only who may change it)."""
     ack()
     deps: Deps = context["deps"]
-    team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
+    team_id = guards.actor(context).team_id
     with deps.read_session_factory() as session:
         decision = store.get(session=session, team_id=team_id, decision_id=int(body["actions"][0]["value"]))
-        allowed = decision is not None and channels.can_see(
-            session=session, team_id=team_id, channel_id=decision.channel_id, user_id=user_id
-        )
-    if decision is None or not allowed:
-        respond(text="That decision is not one you can change.", response_type="ephemeral", replace_original=False)
+    if decision is None:
+        respond(text="That decision is no longer in the log.", response_type="ephemeral", replace_original=False)
         return
     if decision.status == "retracted":
         respond(
@@ -52,7 +49,8 @@ def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
     """Save what changed, one revision per part; the decision's message and reminder follow."""
     deps: Deps = context["deps"]
     now = deps.clock.now()
-    team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
+    who = guards.actor(context)
+    team_id, user_id = who.team_id, who.user_id
     values = view["state"]["values"]
     details, errors = read_details(values, today=now.date())
     with deps.session_factory.begin() as session:

@@ -24,7 +24,9 @@ from decisions.modal import (
     supersede_view,
     why_view,
 )
+from handlers import guards
 from store import decisions as store
+from store import visibility
 from store.decisions import ACCEPTED, CHOSEN, NewDecision, SupersedeError
 
 logger = logging.getLogger(__name__)
@@ -34,22 +36,25 @@ LOG_MESSAGE_SHORTCUT = "decision_log_message"
 
 def register(surfaces: Surfaces) -> None:
     """Register the shortcut, the *Add the why* button and both modals' submissions."""
-    surfaces.message_shortcut(LOG_MESSAGE_SHORTCUT, on_log_message)
-    surfaces.action(WHY_ACTION, on_add_why)
-    surfaces.view(FILE_CALLBACK, on_file_submitted)
-    surfaces.view(WHY_CALLBACK, on_why_submitted)
-    surfaces.action(SUPERSEDE_ACTION, on_supersede)
-    surfaces.view(SUPERSEDE_CALLBACK, on_supersede_submitted)
+    surfaces.message_shortcut(LOG_MESSAGE_SHORTCUT, on_log_message, guard=guards.files_in_shortcut_channel())
+    surfaces.action(WHY_ACTION, on_add_why, guard=guards.changes_decision())
+    surfaces.view(FILE_CALLBACK, on_file_submitted, guard=guards.files_in_modal_channel())
+    surfaces.view(WHY_CALLBACK, on_why_submitted, guard=guards.changes_decision_in_modal())
+    surfaces.action(SUPERSEDE_ACTION, on_supersede, guard=guards.changes_decision())
+    surfaces.view(SUPERSEDE_CALLBACK, on_supersede_submitted, guard=guards.supersedes_in_modal())
 
 
 def open_file_modal(
     deps: Deps, client: WebClient, *, team_id: str, trigger_id: str, source: Source, text: str, user_id: str
 ) -> None:
-    """Open the modal to file a decision, offering the channel's open decisions it may replace."""
+    """Open the modal to file a decision, offering the channel's open decisions it may replace.
+
+    Those are offered only to someone who may see the channel's log (`store.visibility`).
+    """
     with deps.read_session_factory() as session:
-        candidates = [
-            (d.id, d.text) for d in store.replaceable(session=session, team_id=team_id, channel_id=source.channel_id)
-        ]
+        shown = visibility.can_see(session=session, team_id=team_id, channel_id=source.channel_id, user_id=user_id)
+        found = store.replaceable(session=session, team_id=team_id, channel_id=source.channel_id) if shown else []
+        candidates = [(d.id, d.text) for d in found]
     client.views_open(
         trigger_id=trigger_id, view=file_view(source=source, text=text, owner_id=user_id, candidates=candidates)
     )
@@ -58,6 +63,7 @@ def open_file_modal(
 def on_log_message(ack: Ack, shortcut: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
     """Message shortcut *Log as decision*: the modal, pre-filled from the message."""
     ack()
+    who = guards.actor(context)
     message = shortcut.get("message") or {}
     source = Source(
         channel_id=str((shortcut.get("channel") or {}).get("id")),
@@ -68,11 +74,11 @@ def on_log_message(ack: Ack, shortcut: dict[str, Any], context: dict[str, Any], 
     open_file_modal(
         context["deps"],
         client,
-        team_id=str((shortcut.get("team") or {}).get("id") or shortcut["user"].get("team_id")),
+        team_id=who.team_id,
         trigger_id=str(shortcut["trigger_id"]),
         source=source,
         text=str(message.get("text") or ""),
-        user_id=str(shortcut["user"]["id"]),
+        user_id=who.user_id,
     )
 
 
@@ -82,7 +88,8 @@ def on_file_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
     now = deps.clock.now()
     details, errors = read_details(view["state"]["values"], today=now.date())
     source = Source.decode(view.get("private_metadata", ""))
-    team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
+    who = guards.actor(context)
+    team_id, user_id = who.team_id, who.user_id
     replaces_id = read_replaces(view["state"]["values"])
     if not errors:
         with deps.read_session_factory() as session:
@@ -138,7 +145,7 @@ def on_add_why(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: 
     deps: Deps = context["deps"]
     decision_id = int(body["actions"][0]["value"])
     with deps.read_session_factory() as session:
-        decision = store.get(session=session, team_id=str(body["team"]["id"]), decision_id=decision_id)
+        decision = store.get(session=session, team_id=guards.actor(context).team_id, decision_id=decision_id)
     if decision is None:
         return
     client.views_open(
@@ -156,15 +163,12 @@ def on_why_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         ack(response_action="errors", errors=errors or {"why": "Write the reason, even in one line."})
         return
     ack()
+    who = guards.actor(context)
     with deps.session_factory.begin() as session:
-        decision = store.get(
-            session=session, team_id=str(body["team"]["id"]), decision_id=int(view["private_metadata"])
-        )
+        decision = store.get(session=session, team_id=who.team_id, decision_id=int(view["private_metadata"]))
         if decision is None:
             return
-        if store.set_details(
-            session=session, decision=decision, details=details, actor_id=str(body["user"]["id"]), now=now
-        ):
+        if store.set_details(session=session, decision=decision, details=details, actor_id=who.user_id, now=now):
             sync.schedule(session=session, decision=decision, now=now)
     sync.deliver_due(deps)
 
@@ -175,7 +179,7 @@ def on_supersede(ack: Ack, body: dict[str, Any], context: dict[str, Any], client
     deps: Deps = context["deps"]
     with deps.read_session_factory() as session:
         newer = store.get(
-            session=session, team_id=str(body["team"]["id"]), decision_id=int(body["actions"][0]["value"])
+            session=session, team_id=guards.actor(context).team_id, decision_id=int(body["actions"][0]["value"])
         )
         candidates = (
             [
@@ -196,7 +200,8 @@ def on_supersede_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any],
     """Link the two decisions; both messages then show the link, and the older one its new status."""
     deps: Deps = context["deps"]
     now = deps.clock.now()
-    team_id = str(body["team"]["id"])
+    who = guards.actor(context)
+    team_id = who.team_id
     picked = ((view["state"]["values"].get("older") or {}).get("value") or {}).get("selected_option") or {}
     with deps.session_factory.begin() as session:
         newer = store.get(session=session, team_id=team_id, decision_id=int(view["private_metadata"]))
@@ -205,7 +210,7 @@ def on_supersede_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any],
             ack(response_action="errors", errors={"older": "That decision is no longer in the log."})
             return
         try:
-            store.supersede(session=session, newer=newer, older=older, actor_id=str(body["user"]["id"]), now=now)
+            store.supersede(session=session, newer=newer, older=older, actor_id=who.user_id, now=now)
         except SupersedeError as exc:
             # Nothing was changed: supersede checks everything before it writes.
             ack(response_action="errors", errors={"older": str(exc)})

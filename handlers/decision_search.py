@@ -13,6 +13,7 @@ from bot.surfaces import CommandHelp, Surfaces
 from decisions.export import render
 from decisions.finder import MORE_ACTION, find, find_all
 from decisions.query import QueryError
+from handlers import guards
 
 # Enough for any team's log; a larger export belongs to `handoff export decisions` on the CLI.
 EXPORT_LIMIT = 10_000
@@ -29,7 +30,7 @@ SEARCH_HELP = [
 def register(surfaces: Surfaces) -> None:
     """Register `/decisions` and its *More* button."""
     surfaces.command("/decisions", on_decisions, help=SEARCH_HELP)
-    surfaces.action(MORE_ACTION, on_more)
+    surfaces.action(MORE_ACTION, on_more, guard=guards.member())
 
 
 def on_decisions(
@@ -88,11 +89,12 @@ def on_more(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Re
     ack()
     deps: Deps = context["deps"]
     state = json.loads(body["actions"][0]["value"])
+    who = guards.actor(context)
     with deps.read_session_factory() as session:
         page = find(
             session=session,
-            team_id=str(body["team"]["id"]),
-            viewer_id=str(body["user"]["id"]),
+            team_id=who.team_id,
+            viewer_id=who.user_id,
             channel_id=str((body.get("channel") or {}).get("id") or ""),
             raw=str(state["q"]),
             offset=int(state["o"]),

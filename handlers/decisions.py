@@ -14,8 +14,8 @@ from decisions.blocks import THREAD_ACTION, UNDO_ACTION, thread_blocks
 from decisions.capture import learn_channel
 from decisions.emoji import decision_emoji_for
 from decisions.modal import Source
+from handlers import guards
 from handlers.decision_modals import open_file_modal
-from store import channels
 from store import decisions as store
 from store.decisions import NewDecision
 
@@ -32,8 +32,8 @@ USAGE = (
 def register(surfaces: Surfaces) -> None:
     """Register `/decision` and the decision message's buttons."""
     surfaces.command("/decision", on_decision, help=DECISION_HELP)
-    surfaces.action(UNDO_ACTION, on_undo)
-    surfaces.action(THREAD_ACTION, on_show_thread)
+    surfaces.action(UNDO_ACTION, on_undo, guard=guards.changes_decision())
+    surfaces.action(THREAD_ACTION, on_show_thread, guard=guards.sees_decision())
 
 
 def on_decision(
@@ -94,44 +94,30 @@ def on_decision(
 
 
 def on_undo(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
-    """*Undo* on a decision message: only the person who logged it may retract it."""
+    """*Undo* on a decision message: retract it (its guard let through only who may change it)."""
     ack()
     deps: Deps = context["deps"]
-    team_id = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id") or "")
-    user_id = str(body["user"]["id"])
-    try:
-        decision_id = int(body["actions"][0]["value"])
-    except (KeyError, IndexError, ValueError):
-        respond(text="That button no longer works; use the decision's latest message.", response_type="ephemeral")
-        return
+    who = guards.actor(context)
     now = deps.clock.now()
     with deps.session_factory.begin() as session:
-        decision = store.get(session=session, team_id=team_id, decision_id=decision_id)
+        decision = store.get(session=session, team_id=who.team_id, decision_id=int(body["actions"][0]["value"]))
         if decision is None:
-            refusal = "That decision is no longer in the log."
-        elif decision.logged_by != user_id:
-            refusal = f"Only <@{decision.logged_by}>, who logged this decision, can undo it."
-        else:
-            refusal = None
-            if store.retract(session=session, decision=decision, actor_id=user_id, now=now):
-                sync.schedule(session=session, decision=decision, now=now)
-    if refusal is not None:
-        respond(text=refusal, response_type="ephemeral", replace_original=False)
-        return
+            respond(text="That decision is no longer in the log.", response_type="ephemeral", replace_original=False)
+            return
+        if store.retract(session=session, decision=decision, actor_id=who.user_id, now=now):
+            sync.schedule(session=session, decision=decision, now=now)
     sync.deliver_due(deps)
 
 
 def on_show_thread(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
-    """*Show the thread*: the kept thread, to the person who asked only, if they may see the channel."""
+    """*Show the thread*: the kept thread, to the person who asked only (its guard checked they may see it)."""
     ack()
     deps: Deps = context["deps"]
-    team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
+    team_id = guards.actor(context).team_id
     with deps.read_session_factory() as session:
         decision = store.get(session=session, team_id=team_id, decision_id=int(body["actions"][0]["value"]))
-        if decision is None or not channels.can_see(
-            session=session, team_id=team_id, channel_id=decision.channel_id, user_id=user_id
-        ):
-            respond(text="That decision is not one you can see.", response_type="ephemeral", replace_original=False)
+        if decision is None:
+            respond(text="That decision is no longer in the log.", response_type="ephemeral", replace_original=False)
             return
         messages = [
             (m.user_id, m.text, m.posted_at)

@@ -18,6 +18,7 @@ from decisions.finder import render
 from digest.home_section import catchup_section
 from digest.prefs import describe, prefs_view
 from digest.text import escape, readable
+from handlers import guards
 from handlers.help import INTRO
 from ingest.runner import EventContext
 from pings.home_hours import hours_section
@@ -77,17 +78,19 @@ def register(surfaces: Surfaces) -> None:
             )
         else:
             current = HomeFilter()
+        who = guards.actor(context)
         publish_home(
             context["deps"],
             client,
-            team_id=str(body["team"]["id"]),
-            user_id=str(body["user"]["id"]),
+            team_id=who.team_id,
+            user_id=who.user_id,
             lines=surfaces.help_lines(),
             home_filter=current,
         )
 
     for action_id in (CHANNEL_FILTER_ACTION, STATUS_FILTER_ACTION, CLEAR_FILTERS_ACTION):
-        surfaces.action(action_id, on_filter)
+        # Whatever the filter names, the Home tab shows only what the person may see.
+        surfaces.action(action_id, on_filter, guard=guards.member())
 
 
 def home_processor(lines: list[CommandHelp]) -> Any:

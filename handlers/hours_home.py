@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.surfaces import Surfaces
+from handlers import guards
 from handlers.home import HomeFilter, publish_home
 from hours.command import CancelTimeOff, ResetHours
 from hours.form import FORM_CALLBACK, FormErrors, form_view, read_form
@@ -22,17 +23,17 @@ NOTHING_CHANGED = "Nothing to change: those are your hours already."
 
 def register(surfaces: Surfaces) -> None:
     """Register the hours section's buttons and the modal's submission."""
-    surfaces.action(EDIT_ACTION, on_edit)
-    surfaces.action(CANCEL_OFF_ACTION, on_cancel_time_off)
-    surfaces.action(RESET_ACTION, on_reset)
-    surfaces.view(FORM_CALLBACK, on_form_submitted)
+    surfaces.action(EDIT_ACTION, on_edit, guard=guards.member())
+    surfaces.action(CANCEL_OFF_ACTION, on_cancel_time_off, guard=guards.member())
+    surfaces.action(RESET_ACTION, on_reset, guard=guards.member())
+    surfaces.view(FORM_CALLBACK, on_form_submitted, guard=guards.member())
 
 
 def on_edit(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
     """*Change hours…*: the modal, filled in with the hours that apply now."""
     ack()
     deps: Deps = context["deps"]
-    team_id, user_id = _who(body)
+    team_id, user_id = _who(context)
     # As `/hours` does: one users.info at most, so "follow your Slack profile" names the right zone.
     learn_people(deps, team_id=team_id, user_ids=[user_id])
     schedule = my_hours.read_schedule(deps, team_id=team_id, user_id=user_id)
@@ -50,7 +51,7 @@ def on_form_submitted(
 ) -> None:
     """Check the form (mistakes show on their inputs and change nothing), save it, show the new Home tab."""
     deps: Deps = context["deps"]
-    team_id, user_id = _who(body)
+    team_id, user_id = _who(context)
     schedule = my_hours.read_schedule(deps, team_id=team_id, user_id=user_id)
     try:
         form = read_form(view["state"]["values"], today=my_hours.local_today(schedule, deps.clock.now()))
@@ -74,7 +75,7 @@ def on_cancel_time_off(ack: Ack, body: dict[str, Any], context: dict[str, Any], 
     """*Cancel* beside a span of time off on the Home tab."""
     ack()
     deps: Deps = context["deps"]
-    team_id, user_id = _who(body)
+    team_id, user_id = _who(context)
     try:
         first = date.fromisoformat(str(body["actions"][0].get("value") or ""))
     except ValueError:
@@ -88,7 +89,7 @@ def on_reset(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: We
     """*Back to the default*: the workspace's default hours apply again."""
     ack()
     deps: Deps = context["deps"]
-    team_id, user_id = _who(body)
+    team_id, user_id = _who(context)
     note = my_hours.change(deps, team_id=team_id, user_id=user_id, commands=[ResetHours()]).said
     _after_change(deps, client, context, team_id=team_id, user_id=user_id, metadata=_home_metadata(body), note=note)
 
@@ -116,9 +117,10 @@ def _after_change(
     delivery.deliver_due(deps)
 
 
-def _who(body: dict[str, Any]) -> tuple[str, str]:
+def _who(context: dict[str, Any]) -> tuple[str, str]:
     """The workspace and the person acting: everything here is theirs alone."""
-    return str(body["team"]["id"]), str(body["user"]["id"])
+    who = guards.actor(context)
+    return who.team_id, who.user_id
 
 
 def _home_metadata(body: dict[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from bot.surfaces import CommandHelp, Surfaces
 from decisions.blocks import first_line
 from decisions.capture import permalink
 from digest.text import escape, inert, readable
+from handlers import guards
 from pings import changes
 from pings.blocks import CANCEL_ACTION, CONFIRM_URGENT_ACTION, HOLD_INSTEAD_ACTION, receipt, when
 from pings.later_command import USAGE, LaterInputError, parse_later
@@ -32,12 +33,13 @@ EDIT_CALLBACK = "ping_edit_submit"
 def register(surfaces: Surfaces) -> None:
     """Register `/later`, its shortcut and the receipt's controls."""
     surfaces.command("/later", on_later, help=LATER_HELP)
-    surfaces.action("ping_menu", on_menu)
-    surfaces.action(CONFIRM_URGENT_ACTION, on_cap_answer)
-    surfaces.action(HOLD_INSTEAD_ACTION, on_cap_answer)
-    surfaces.view(EDIT_CALLBACK, on_edit_submitted)
-    surfaces.message_shortcut(SHORTCUT, on_shortcut)
-    surfaces.view(SHORTCUT_CALLBACK, on_shortcut_submitted)
+    # Each changes only the acting person's own pings (`pings.changes` checks they sent them).
+    surfaces.action("ping_menu", on_menu, guard=guards.member())
+    surfaces.action(CONFIRM_URGENT_ACTION, on_cap_answer, guard=guards.member())
+    surfaces.action(HOLD_INSTEAD_ACTION, on_cap_answer, guard=guards.member())
+    surfaces.view(EDIT_CALLBACK, on_edit_submitted, guard=guards.member())
+    surfaces.message_shortcut(SHORTCUT, on_shortcut, guard=guards.member())
+    surfaces.view(SHORTCUT_CALLBACK, on_shortcut_submitted, guard=guards.member())
 
 
 def on_later(ack: Ack, command: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
@@ -153,7 +155,8 @@ def on_menu(ack: Ack, body: dict[str, Any], context: dict[str, Any], respond: Re
     """*Edit the text* / *Cancel this ping* on a receipt or in `/later list`."""
     ack()
     deps: Deps = context["deps"]
-    team_id, user_id = str(body["team"]["id"]), str(body["user"]["id"])
+    who = guards.actor(context)
+    team_id, user_id = who.team_id, who.user_id
     choice = str(((body["actions"][0].get("selected_option") or {}).get("value")) or "")
     action, _, raw_id = choice.partition(":")
     if not raw_id.isdigit():
@@ -203,10 +206,11 @@ def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
     """Save the new text while the ping is still held; else say why inline."""
     deps: Deps = context["deps"]
     value = ((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or ""
+    who = guards.actor(context)
     change = changes.edit(
         deps,
-        team_id=str(body["team"]["id"]),
-        sender_id=str(body["user"]["id"]),
+        team_id=who.team_id,
+        sender_id=who.user_id,
         ping_id=int(view["private_metadata"]),
         text=str(value),
     )
@@ -221,10 +225,11 @@ def on_cap_answer(ack: Ack, body: dict[str, Any], context: dict[str, Any], respo
     ack()
     action = body["actions"][0]
     ids = [int(part) for part in str(action.get("value") or "").split(",") if part.isdigit()]
+    who = guards.actor(context)
     outcomes = changes.answer_cap(
         context["deps"],
-        team_id=str(body["team"]["id"]),
-        sender_id=str(body["user"]["id"]),
+        team_id=who.team_id,
+        sender_id=who.user_id,
         ping_ids=ids,
         urgent=action["action_id"] == CONFIRM_URGENT_ACTION,
     )
@@ -301,7 +306,8 @@ def on_shortcut_submitted(
     """Send the ping about the message; the receipt comes as an ephemeral message in that channel."""
     ack()
     deps: Deps = context["deps"]
-    team_id, sender_id = str(body["team"]["id"]), str(body["user"]["id"])
+    who = guards.actor(context)
+    team_id, sender_id = who.team_id, who.user_id
     values = view["state"]["values"]
     recipients = ((values.get("recipients") or {}).get("value") or {}).get("selected_users") or []
     note = str(((values.get("note") or {}).get("value") or {}).get("value") or "").strip()

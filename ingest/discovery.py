@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -15,7 +15,7 @@ from bot.deps import Deps
 from bot.slack_failures import SLACK_CALL_ERRORS, classify
 from ingest.known import KnownCache
 from ingest.slack_objects import channel_info_from_conversation, profile_from_user
-from store import channels, people
+from store import channels, people, teams
 from store.channels import ChannelInfo
 from store.people import Profile
 
@@ -35,11 +35,15 @@ class Discovered:
     """What Slack told us about channels and people we had not seen, and what we know is stored."""
 
     channels: list[tuple[ChannelInfo, list[str]]] = field(default_factory=list)
+    # Channels Slack would not let this workspace read (channel_not_found, not_in_channel).
+    unreadable: list[str] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
     # (kind, id) of every channel and person that is stored once `save` commits.
     stored: list[tuple[str, str]] = field(default_factory=list)
     # Slack could not be asked (rate-limited, failing, slow): ask again after this long. None: it answered.
     busy_for: timedelta | None = None
+
+    team_id: str = ""
 
     def save(self, *, session: Session, now: datetime) -> None:
         """Store it, inside the caller's unit of work."""
@@ -52,6 +56,10 @@ class Discovered:
                 user_ids=member_ids,
                 now=now,
             )
+        for channel_id in self.unreadable:
+            # A channel on record that Slack no longer lets this workspace read: fail closed.
+            if channels.lose_access(session=session, team_id=self.team_id, channel_id=channel_id, now=now):
+                logger.warning("channel %s of %s can no longer be read: hidden", channel_id, self.team_id)
         for profile in self.profiles:
             people.save_profile(session=session, profile=profile, now=now)
 
@@ -66,11 +74,18 @@ def discover(
     refresh_channels: bool = False,
     known: KnownCache,
     now: datetime,
+    bot_user_id: str | None = None,
 ) -> Discovered:
-    """Fetch the channels (info and members) and people Handoff does not know yet."""
+    """Fetch the channels (info and members) and people Handoff does not know yet, or cannot vouch for.
+
+    A channel is read again when Handoff's record of it is not from Slack, says Handoff is not in
+    it, or says Slack stopped letting the workspace read it: an event from it means that changed.
+    """
     wanted_channels = sorted({c for c in channel_ids if c})
     wanted_users = sorted({u for u in user_ids if u})
-    found = Discovered(stored=[("channel", c) for c in wanted_channels] + [("person", u) for u in wanted_users])
+    found = Discovered(
+        stored=[("channel", c) for c in wanted_channels] + [("person", u) for u in wanted_users], team_id=team_id
+    )
     if not refresh_channels:
         wanted_channels = [c for c in wanted_channels if not known.knows("channel", team_id, c, now)]
     wanted_users = [u for u in wanted_users if not known.knows("person", team_id, u, now)]
@@ -83,15 +98,20 @@ def discover(
                 for c in wanted_channels
                 if (row := channels.get_channel(session=session, team_id=team_id, channel_id=c)) is None
                 or row.members_synced_at is None
+                or not row.is_member
+                or row.access_lost_at is not None
             ]
+        if wanted_channels and bot_user_id is None:
+            bot_user_id = teams.bot_user_of(session=session, team_id=team_id)
         wanted_users = [
             u for u in wanted_users if people.get_person(session=session, team_id=team_id, user_id=u) is None
         ]
     for channel_id in wanted_channels:
-        fetched = _fetch_channel(client, team_id, channel_id)
+        fetched = _fetch_channel(client, team_id, channel_id, bot_user_id)
         if fetched is not None:
             found.channels.append(fetched)
         else:
+            found.unreadable.append(channel_id)
             found.stored.remove(("channel", channel_id))
     for user_id in wanted_users:
         profile = _fetch_profile(client, team_id, user_id)
@@ -124,7 +144,10 @@ def learn(deps: Deps, *, team_id: str, channel_ids: Iterable[str] = (), user_ids
         return Discovered(busy_for=failure.retry_after or BUSY_RETRY)
 
 
-def _fetch_channel(client: WebClient, team_id: str, channel_id: str) -> tuple[ChannelInfo, list[str]] | None:
+def _fetch_channel(
+    client: WebClient, team_id: str, channel_id: str, bot_user_id: str | None
+) -> tuple[ChannelInfo, list[str]] | None:
+    """A channel's description and members as this workspace's token reads them; None when Slack will not say."""
     try:
         info = channel_info_from_conversation(team_id, client.conversations_info(channel=channel_id)["channel"])
         members: list[str] = []
@@ -140,6 +163,9 @@ def _fetch_channel(client: WebClient, team_id: str, channel_id: str) -> tuple[Ch
             logger.info("cannot read channel %s in %s: %s", channel_id, team_id, exc.response.get("error"))
             return None
         raise
+    # Handoff is in it when Slack says so for this token, or when its bot user is among the members.
+    if not info.is_member and bot_user_id is not None and bot_user_id in members:
+        info = replace(info, is_member=True)
     return info, members
 
 

@@ -105,6 +105,7 @@ class EventContext:
             refresh_channels=refresh_channels,
             known=self.known,
             now=self.now,
+            bot_user_id=self.envelope.bot_user_id,
         )
         self._remember.extend(found.stored)
         return found

@@ -52,7 +52,10 @@ def other_installations(
     it, and its member list (as `conversations.members` gives it to any of them) holds the members of
     every organization, bots included. So another workspace's Handoff is in the channel when its bot
     user is among the members this workspace knows, when the event is that bot joining (`joined`), or
-    when that workspace has the channel on record as one its Handoff is in.
+    when that workspace has the channel on record as one its Handoff is in. That workspace's own
+    record wins over this workspace's member list, which may be older: a workspace whose Slack said
+    its Handoff is not in the channel, or stopped letting it read the channel (disconnected from a
+    shared channel), gets no copy until its bot joins again.
     """
     bots = installations.workspace_bots(session=session, client_id=client_id, other_than=team_id)
     if not bots:
@@ -66,16 +69,15 @@ def other_installations(
             )
         )
     )
-    on_record = set(
-        session.scalars(
-            select(Channel.team_id).where(
-                Channel.channel_id == channel_id,
-                Channel.team_id.in_([bot.team_id for bot in bots]),
-                Channel.is_member.is_(True),
+    records = {
+        str(team): bool(is_member) and lost is None
+        for team, is_member, lost in session.execute(
+            select(Channel.team_id, Channel.is_member, Channel.access_lost_at).where(
+                Channel.channel_id == channel_id, Channel.team_id.in_([bot.team_id for bot in bots])
             )
         )
-    )
-    return [bot for bot in bots if bot.bot_user_id in members or bot.bot_user_id == joined or bot.team_id in on_record]
+    }
+    return [bot for bot in bots if bot.bot_user_id == joined or records.get(bot.team_id, bot.bot_user_id in members)]
 
 
 def copy_for(body: dict[str, Any], envelope: Envelope, installation: WorkspaceBot) -> Delivery:

@@ -65,4 +65,6 @@ def channel_info_from_conversation(team_id: str, conversation: dict[str, Any]) -
         is_mpim=bool(conversation.get("is_mpim")),
         is_archived=bool(conversation.get("is_archived")),
         is_ext_shared=bool(conversation.get("is_ext_shared") or conversation.get("is_pending_ext_shared")),
+        # `is_member` is the calling token's own membership. A DM has none: one Handoff can read is its own.
+        is_member=bool(conversation.get("is_member")) or bool(conversation.get("is_im")),
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from decisions import capture, sync
+from ingest.discovery import Discovered
 from ingest.runner import EventContext
 from pings import mentions
-from store import traffic
+from store import channels, traffic
 from store.slack_time import ts_to_datetime
 from store.traffic import IncomingMessage
 
@@ -15,6 +18,9 @@ from store.traffic import IncomingMessage
 CONVERSATIONAL_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message", "bot_message"})
 # Subtypes that carry no new message of their own.
 IGNORED_SUBTYPES = frozenset({"message_replied", "ekm_access_denied"})
+# Slack keeps the channel's id when it changes privacy and says so with these (as `channel_type` "group"
+# or "channel"): the channel and its members are read again at once, so visibility follows.
+PRIVACY_SUBTYPES = frozenset({"channel_convert_to_private", "channel_convert_to_public"})
 
 
 def incoming_message(team_id: str, channel_id: str, message: dict[str, Any]) -> IncomingMessage:
@@ -58,10 +64,16 @@ def _on_new(context: EventContext, channel_id: str) -> None:
     speaker = [message.user_id] if message.user_id and not message.is_bot else []
     # The people it mentions are learned too: their time zones say whether they are off.
     mentioned = mentions.mentioned_ids(message.text, speaker[0]) if speaker else []
-    found = context.discover(channel_ids=[channel_id], user_ids=[*speaker, *mentioned])
+    found = context.discover(
+        channel_ids=[channel_id],
+        user_ids=[*speaker, *mentioned],
+        refresh_channels=message.subtype in PRIVACY_SUBTYPES,
+    )
     with context.unit_of_work() as session:
         context.ensure_team(session)
         found.save(session=session, now=context.now)
+        if not _receiving(session, context, found, channel_id):
+            return
         traffic.record_message(session=session, message=message, now=context.now)
         notice = mentions.note_off_hours(session=session, message=message) if mentioned else None
     if notice is not None:
@@ -81,6 +93,8 @@ def _on_changed(context: EventContext, channel_id: str) -> None:
     changed_decision = False
     with context.unit_of_work() as session:
         found.save(session=session, now=context.now)
+        if not _receiving(session, context, found, channel_id):
+            return
         stored = traffic.get_message(session=session, team_id=context.team_id, channel_id=channel_id, ts=message.ts)
         # Slack also sends message_changed for unfurls and reply counts; only a new text is an edit.
         if stored is not None and stored.text == message.text and not edited:
@@ -112,6 +126,14 @@ def _on_deleted(context: EventContext, channel_id: str) -> None:
         sync.deliver_due(context.deps)
 
 
+def _receiving(session: Session, context: EventContext, found: Discovered, channel_id: str) -> bool:
+    """Whether this workspace keeps what happens in the channel: not once Slack stopped letting it read the
+    channel, nor for a private channel Handoff is not in (an event from either is a stale delivery or copy)."""
+    if channel_id in found.unreadable:
+        return False
+    return channels.receiving(session=session, team_id=context.team_id, channel_id=channel_id)
+
+
 def _reaction_target(context: EventContext) -> tuple[str, str, str, str] | None:
     item = context.event.get("item") or {}
     name, user_id = context.event.get("reaction"), context.event.get("user")
@@ -138,6 +160,8 @@ def on_reaction_added(context: EventContext) -> None:
     changed_decision = False
     with context.unit_of_work() as session:
         found.save(session=session, now=context.now)
+        if not _receiving(session, context, found, channel_id):
+            return
         traffic.add_reaction(
             session=session,
             team_id=context.team_id,

@@ -1,7 +1,16 @@
-"""Processors for who is where: channel membership and lifecycle, people and their profiles."""
+"""Processors for who is where: channel membership and lifecycle, people and their profiles.
+
+Privacy and membership follow Slack, never a cached flag: an event that may change who can see a
+channel (shared, unshared, unarchived, Handoff added) re-reads the channel and its members at
+once, and one that takes Handoff out of a channel marks it so (`store.visibility` then hides a
+private channel's content from everyone until Handoff is back).
+"""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from decisions import hidden_channels
 from ingest.runner import EventContext
 from ingest.slack_objects import profile_from_user
 from pings.my_hours import reschedule_held
@@ -39,13 +48,7 @@ def on_member_left_channel(context: EventContext) -> None:
     with context.unit_of_work() as session:
         channels.remove_member(session=session, team_id=context.team_id, channel_id=channel_id, user_id=user_id)
         if user_id == _bot_user_id(context):
-            channels.update_channel(
-                session=session,
-                team_id=context.team_id,
-                channel_id=channel_id,
-                now=context.now,
-                is_member=False,
-            )
+            _handoff_left(context, session, channel_id)
 
 
 def on_channel_left(context: EventContext) -> None:
@@ -54,9 +57,14 @@ def on_channel_left(context: EventContext) -> None:
     if not isinstance(channel_id, str):
         return
     with context.unit_of_work() as session:
-        channels.update_channel(
-            session=session, team_id=context.team_id, channel_id=channel_id, now=context.now, is_member=False
-        )
+        _handoff_left(context, session, channel_id)
+
+
+def _handoff_left(context: EventContext, session: Session, channel_id: str) -> None:
+    """Slack tells an app nothing more about a channel it left: a private one's members are told why it hides."""
+    was = channels.bot_left(session=session, team_id=context.team_id, channel_id=channel_id, now=context.now)
+    if was is not None and was.is_private and not (was.is_im or was.is_mpim):
+        hidden_channels.tell_members(session=session, channel=was, now=context.now)
 
 
 def on_channel_rename(context: EventContext) -> None:
@@ -90,8 +98,8 @@ def on_channel_archive(context: EventContext) -> None:
 
 
 def on_channel_unarchive(context: EventContext) -> None:
-    """`channel_unarchive`/`group_unarchive`."""
-    _set_flag(context, is_archived=False)
+    """`channel_unarchive`/`group_unarchive`: back in use; who is in it may have changed meanwhile."""
+    _reread(context)
 
 
 def on_channel_deleted(context: EventContext) -> None:
@@ -100,19 +108,28 @@ def on_channel_deleted(context: EventContext) -> None:
 
 
 def on_channel_shared(context: EventContext) -> None:
-    """`channel_shared`: the channel now reaches another organization (Slack Connect)."""
-    _set_flag(context, is_ext_shared=True)
+    """`channel_shared`: the channel now reaches another organization (Slack Connect), and its people."""
+    _reread(context)
 
 
 def on_channel_unshared(context: EventContext) -> None:
-    """`channel_unshared`: re-read whether any external organization remains."""
+    """`channel_unshared`: re-read whether any external organization remains, and who is left.
+
+    For the workspace disconnected from the channel Slack answers `channel_not_found`: the channel is
+    then marked unreadable (nothing more is stored or copied, its content is hidden) until Slack
+    lets this workspace read it again.
+    """
+    _reread(context)
+
+
+def _reread(context: EventContext) -> None:
+    """Read the event's channel and its members from Slack now, whatever Handoff has on record."""
     channel_id = context.event.get("channel")
+    if isinstance(channel_id, dict):
+        channel_id = channel_id.get("id")
     if not isinstance(channel_id, str):
         return
-    found = context.discover(
-        channel_ids=[channel_id],
-        refresh_channels=True,
-    )
+    found = context.discover(channel_ids=[channel_id], refresh_channels=True)
     with context.unit_of_work() as session:
         found.save(session=session, now=context.now)
 

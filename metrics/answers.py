@@ -13,7 +13,7 @@ from metrics.blocks import summary
 from metrics.scopes import PRIVATE, PUBLIC, Conversation
 from metrics.weeks import today_in, weeks_ending
 from pings.sending import learn_people
-from store import channels, stats_groups
+from store import stats_groups, visibility
 from store.working_hours import schedule_for
 
 Blocks = list[dict[str, Any]]
@@ -49,15 +49,15 @@ def figures(deps: Deps, *, team_id: str, user_id: str, request: command.Figures)
 def _visible_channel(session: Session, team_id: str, user_id: str, request: command.Figures) -> Conversation | None:
     channel_id = request.channel_id
     if channel_id is None and request.channel_name is not None:
-        channel_id = channels.find_by_name(session=session, team_id=team_id, name=request.channel_name)
-    if channel_id is None:
+        channel_id = visibility.find_visible_by_name(
+            session=session, team_id=team_id, user_id=user_id, name=request.channel_name
+        )
+    if channel_id is None or not visibility.can_see(
+        session=session, team_id=team_id, channel_id=channel_id, user_id=user_id
+    ):
         return None
     found = next(iter(stats_groups.conversations(session=session, team_id=team_id, channel_id=channel_id)), None)
     if found is None or found.kind not in {PUBLIC, PRIVATE}:
-        return None
-    if found.kind == PRIVATE and not channels.is_member(
-        session=session, team_id=team_id, channel_id=channel_id, user_id=user_id
-    ):
         return None
     return found
 

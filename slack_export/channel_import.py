@@ -91,9 +91,9 @@ def _save_channel(*, session: Session, channel: ExportChannel, rules: ImportRule
         summary.channels_new += 1
     else:
         summary.channels_refreshed += 1
-    channels.save_channel(
-        session=session, info=info, now=rules.now, is_member=known.is_member if known is not None else False
-    )
+    # An export does not say whether Handoff is in the channel: what Slack said before stands.
+    member = replace(info, is_member=known.is_member if known is not None else False)
+    channels.save_channel(session=session, info=member, now=rules.now, from_slack=False)
     # Not marked as read from Slack: the first event from the channel reads its current members.
     channels.replace_members(
         session=session,

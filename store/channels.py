@@ -1,4 +1,4 @@
-"""Channels and their members: who may see what a channel holds."""
+"""Channels and their members, as Slack describes them (who may see what they hold: `store.visibility`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Channel, ChannelMember
+from store.models import Channel, ChannelMember, Team
 from store.upsert import insert_ignore, insert_ignore_many, upsert
 
 
@@ -25,6 +25,9 @@ class ChannelInfo:
     is_mpim: bool = False
     is_archived: bool = False
     is_ext_shared: bool = False
+    # Whether Handoff's own bot user is in it, as Slack says for this workspace's token. Never
+    # assumed: an export, or a look-up that could not tell, says False.
+    is_member: bool = False
 
 
 def get_channel(*, session: Session, team_id: str, channel_id: str) -> Channel | None:
@@ -32,12 +35,13 @@ def get_channel(*, session: Session, team_id: str, channel_id: str) -> Channel |
     return session.get(Channel, (team_id, channel_id))
 
 
-def save_channel(*, session: Session, info: ChannelInfo, now: datetime, is_member: bool = True) -> None:
+def save_channel(*, session: Session, info: ChannelInfo, now: datetime, from_slack: bool = True) -> None:
     """Create or refresh a channel from Slack's description of it (safe against a concurrent writer).
 
-    `is_member`: whether Handoff itself is in it (False for a channel known only from an export).
+    Slack answering for the channel means this workspace can read it again (`access_lost_at` is
+    cleared); `from_slack=False` (a description from an export) leaves that mark as it is.
     """
-    values = {
+    values: dict[str, object] = {
         "team_id": info.team_id,
         "channel_id": info.channel_id,
         "name": info.name,
@@ -47,9 +51,11 @@ def save_channel(*, session: Session, info: ChannelInfo, now: datetime, is_membe
         "is_mpim": info.is_mpim,
         "is_archived": info.is_archived,
         "is_ext_shared": info.is_ext_shared,
-        "is_member": is_member,
+        "is_member": info.is_member,
         "updated_at": now,
     }
+    if from_slack:
+        values["access_lost_at"] = None
     upsert(session=session, model=Channel, values=values, key=["team_id", "channel_id"])
 
 
@@ -135,26 +141,57 @@ def member_ids(*, session: Session, team_id: str, channel_id: str) -> list[str]:
     )
 
 
-def find_by_name(*, session: Session, team_id: str, name: str) -> str | None:
-    """A channel's id from its name (as typed in `in:#name`), if Handoff knows it."""
-    return session.scalars(
-        select(Channel.channel_id).where(Channel.team_id == team_id, func.lower(Channel.name) == name.lower())
-    ).first()
-
-
 def is_member(*, session: Session, team_id: str, channel_id: str, user_id: str) -> bool:
     """True when `user_id` is in the channel."""
     return session.get(ChannelMember, (team_id, channel_id, user_id)) is not None
 
 
-def can_see(*, session: Session, team_id: str, channel_id: str, user_id: str) -> bool:
-    """Whether `user_id` may see the channel's content: public channels are open to the workspace.
+def lose_access(*, session: Session, team_id: str, channel_id: str, now: datetime) -> bool:
+    """Slack no longer lets this workspace read the channel: hide it until a re-read succeeds; True if news."""
+    result = session.execute(
+        update(Channel)
+        .where(Channel.team_id == team_id, Channel.channel_id == channel_id, Channel.access_lost_at.is_(None))
+        .values(access_lost_at=now, is_member=False, updated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    An unknown channel is treated as private, so nothing leaks before Handoff learns about it.
-    """
+
+def bot_left(*, session: Session, team_id: str, channel_id: str, now: datetime) -> Channel | None:
+    """Handoff's bot user left the channel (or was removed); the channel as it was, if Handoff was in it."""
     row = get_channel(session=session, team_id=team_id, channel_id=channel_id)
-    if row is None:
-        return False
-    if not row.is_private:
-        return True
-    return is_member(session=session, team_id=team_id, channel_id=channel_id, user_id=user_id)
+    if row is None or not row.is_member:
+        return None
+    row.is_member = False
+    row.updated_at = now
+    return row
+
+
+def receiving(*, session: Session, team_id: str, channel_id: str) -> bool:
+    """Whether the workspace keeps the channel's traffic: unknown yet, or readable and (if private) Handoff's."""
+    row = get_channel(session=session, team_id=team_id, channel_id=channel_id)
+    return row is None or (row.access_lost_at is None and (row.is_member or not row.is_private))
+
+
+def batch_after(*, session: Session, team_id: str, after: str, limit: int) -> list[Channel]:
+    """The workspace's channels (not DMs) with ids after `after`, in id order: a re-check's next batch."""
+    return list(
+        session.scalars(
+            select(Channel)
+            .where(Channel.team_id == team_id, Channel.channel_id > after, Channel.is_im.is_(False))
+            .order_by(Channel.channel_id)
+            .limit(limit)
+        )
+    )
+
+
+def teams_with_channels(*, session: Session) -> list[str]:
+    """Workspaces, still installed, with channels on record."""
+    return list(
+        session.scalars(
+            select(Channel.team_id)
+            .distinct()
+            .join(Team, Team.team_id == Channel.team_id)
+            .where(Team.uninstalled_at.is_(None))
+            .order_by(Channel.team_id)
+        )
+    )

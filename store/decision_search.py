@@ -1,8 +1,9 @@
 """Finding decisions: full text (FTS5 / tsvector), filters, and who may see what.
 
 A person sees decisions from public channels of their own workspace and from private channels,
-group DMs and DMs they are a member of — nothing else. A channel Handoff knows nothing about is
-treated as private to no one. This is the one place that rule is written for decisions.
+group DMs and DMs they are a member of while Handoff is in them — nothing else. A channel Handoff
+knows nothing about is treated as private to no one. The rule itself is `store.visibility`'s, the
+one every read of channel content goes through.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, literal_column, or_, select, table, text
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
-from store.models import Channel, ChannelMember, Decision
+from store.models import Channel, Decision
+from store.visibility import visible
 
 SNIPPET_WORDS = 16
 # FTS5 bm25 weights for text, why, alternatives, tags.
@@ -53,12 +55,7 @@ class Hit:
 
 def visible_to(*, team_id: str, viewer_id: str) -> ColumnElement[bool]:
     """Decisions `viewer_id` may see (needs Channel joined on the decision's channel)."""
-    member = exists().where(
-        ChannelMember.team_id == Decision.team_id,
-        ChannelMember.channel_id == Decision.channel_id,
-        ChannelMember.user_id == viewer_id,
-    )
-    return and_(Decision.team_id == team_id, or_(Channel.is_private.is_(False), member))
+    return and_(Decision.team_id == team_id, visible(team_id=team_id, viewer_id=viewer_id))
 
 
 def reviews_owned(*, session: Session, team_id: str, viewer_id: str, limit: int = 10) -> list[Hit]:

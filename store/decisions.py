@@ -332,3 +332,11 @@ def _revise(
         )
     )
     session.flush()
+
+
+def any_in_channel(*, session: Session, team_id: str, channel_id: str) -> bool:
+    """Whether the channel has any decision in the log (retracted ones included)."""
+    found = session.scalar(
+        select(Decision.id).where(Decision.team_id == team_id, Decision.channel_id == channel_id).limit(1)
+    )
+    return found is not None

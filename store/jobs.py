@@ -130,3 +130,18 @@ def note(*, session: Session, job_id: int, owner: str, values: dict[str, Any]) -
         return False
     session.execute(update(Job).where(*mine).values(payload={**payload, **values}))
     return True
+
+
+def postpone(*, session: Session, job_id: int, owner: str, due_at: datetime, values: dict[str, Any]) -> bool:
+    """A claimed job that did part of its work: record its progress in the payload and give it back, due at
+    `due_at`, its tries counted afresh (progress is no failure); False when `owner` lost the job."""
+    mine = (Job.id == job_id, Job.lease_owner == owner, Job.done_at.is_(None))
+    payload = session.scalar(select(Job.payload).where(*mine))
+    if payload is None:
+        return False
+    session.execute(
+        update(Job)
+        .where(*mine)
+        .values(payload={**payload, **values}, due_at=due_at, lease_owner=None, lease_until=None, attempts=0)
+    )
+    return True

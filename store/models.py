@@ -116,8 +116,11 @@ class Channel(Base):
     is_mpim: Mapped[bool] = mapped_column(Boolean, default=False)
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
     is_ext_shared: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_member: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Handoff's own bot user is in it, as Slack last said (never assumed: see store.visibility).
+    is_member: Mapped[bool] = mapped_column(Boolean, default=False)
     members_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Slack stopped letting this workspace read the channel (channel_not_found, not_in_channel).
+    access_lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

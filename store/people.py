@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -56,4 +57,19 @@ def add_profile(*, session: Session, profile: Profile, now: datetime) -> bool:
     """Store a person Handoff does not know yet; one it knows keeps what it has. True when added."""
     return insert_ignore(
         session=session, model=Person, values={**asdict(profile), "updated_at": now}, key=["team_id", "user_id"]
+    )
+
+
+def not_people_among(*, session: Session, team_id: str, user_ids: Collection[str]) -> set[str]:
+    """Which of `user_ids` Handoff knows as apps, deactivated accounts or people of another organization."""
+    if not user_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Person.user_id).where(
+                Person.team_id == team_id,
+                Person.user_id.in_(sorted(user_ids)),
+                or_(Person.is_bot.is_(True), Person.deleted.is_(True), Person.is_external.is_(True)),
+            )
+        )
     )

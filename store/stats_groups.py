@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from metrics.scopes import DIRECT, PRIVATE, PUBLIC, Conversation
 from store.models import Channel, ChannelMember, Person, Team
+from store.visibility import shown
 
 
 def not_people(*, session: Session, team_id: str) -> set[str]:
@@ -50,18 +51,24 @@ def conversations(*, session: Session, team_id: str, channel_id: str | None = No
         ):
             sizes[str(channel)] -= int(count)
     rows = session.execute(
-        select(Channel.channel_id, Channel.name, Channel.is_private, Channel.is_im, Channel.is_mpim).where(
-            Channel.team_id == team_id, *([] if channel_id is None else [Channel.channel_id == channel_id])
-        )
+        select(
+            Channel.channel_id,
+            Channel.name,
+            Channel.is_private,
+            Channel.is_im,
+            Channel.is_mpim,
+            Channel.access_lost_at.is_not(None),
+        ).where(Channel.team_id == team_id, *([] if channel_id is None else [Channel.channel_id == channel_id]))
     )
     return [
         Conversation(
             channel_id=channel,
             name=name or "",
-            kind=DIRECT if is_im or is_mpim else PRIVATE if is_private else PUBLIC,
+            # A channel Slack no longer lets Handoff read counts as private: nobody is shown it by name.
+            kind=DIRECT if is_im or is_mpim else PRIVATE if is_private or lost else PUBLIC,
             people=sizes.get(channel, 0),
         )
-        for channel, name, is_private, is_im, is_mpim in rows
+        for channel, name, is_private, is_im, is_mpim, lost in rows
     ]
 
 
@@ -108,9 +115,11 @@ def people_in(*, session: Session, team_id: str, channel_ids: Sequence[str]) -> 
 
 
 def member_of(*, session: Session, team_id: str, user_id: str) -> set[str]:
-    """The conversations a person is in."""
+    """The conversations a person is in and may see (`store.visibility`: not one Handoff can no longer vouch for)."""
     return set(
         session.scalars(
-            select(ChannelMember.channel_id).where(ChannelMember.team_id == team_id, ChannelMember.user_id == user_id)
+            select(ChannelMember.channel_id)
+            .join(Channel, and_(Channel.team_id == team_id, Channel.channel_id == ChannelMember.channel_id))
+            .where(ChannelMember.team_id == team_id, ChannelMember.user_id == user_id, shown())
         )
     )

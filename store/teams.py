@@ -94,3 +94,8 @@ def checked(*, session: Session, team_id: str, now: datetime) -> None:
 def reachable(team_id: SQLColumnExpression[str]) -> ColumnElement[bool]:
     """A condition on a row's workspace: Slack has not refused Handoff's token for it."""
     return team_id.not_in(select(Team.team_id).where(Team.token_error.is_not(None)))
+
+
+def bot_user_of(*, session: Session, team_id: str) -> str | None:
+    """Handoff's own bot user in the workspace, once known."""
+    return session.scalar(select(Team.bot_user_id).where(Team.team_id == team_id))

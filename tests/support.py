@@ -216,9 +216,10 @@ def start_live_server(handoff: HandoffApp, deps: Deps, asgi: SlackASGI) -> LiveS
 def seed_channel(
     session: Session, channel_id: str, name: str, members: list[str], *, private: bool = False, team_id: str = TEAM_ID
 ) -> None:
-    """A channel Handoff knows, with its members, as ingest would have stored it."""
+    """A channel Handoff is in, with its members, as ingest would have stored it."""
     now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    channels.save_channel(session=session, info=ChannelInfo(team_id, channel_id, name, is_private=private), now=now)
+    info = ChannelInfo(team_id, channel_id, name, is_private=private, is_member=True)
+    channels.save_channel(session=session, info=info, now=now)
     channels.replace_members(session=session, team_id=team_id, channel_id=channel_id, user_ids=members, now=now)
 
 

@@ -246,6 +246,7 @@ def _seed_team(deps: Deps, world: World, team_id: str, plan: TeamPlan) -> None:
                 is_private=channel.kind == "private",
                 is_im=channel.kind == "im",
                 is_mpim=channel.kind == "mpim",
+                is_member=True,
             )
             channels.save_channel(session=session, info=info, now=DAY_BEFORE)
             channels.replace_members(

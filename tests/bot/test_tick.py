@@ -81,7 +81,13 @@ def test_ticking_twice_at_the_same_instant_does_nothing_new(
     first = run_tick(deps, handoff.processors)
     calls_after_first = len(fake_slack.calls)
     second = run_tick(deps, handoff.processors)
-    assert first.counts == {"events_done": 1, "retention_runs": 1}
+    # The day's once-only work: retention, and the re-check of the one channel the event brought.
+    assert first.counts == {
+        "events_done": 1,
+        "retention_runs": 1,
+        "channel_rechecks_planned": 1,
+        "channels_rechecked": 1,
+    }
     assert second.counts == {}
     assert len(fake_slack.calls) == calls_after_first
     assert "nothing due" in second.summary()

@@ -30,7 +30,7 @@ from store import held_pings, jobs
 from store.held_pings import NewPing
 from store.models import CatchUpPrefs, CatchUpRecord, Decision, HeldPing, Job, Person, Team
 from tests.fakes.slack_api import FakeSlack
-from tests.support import BOT_USER_ID, TEAM_ID
+from tests.support import BOT_USER_ID, TEAM_ID, seed_channel
 from tests.workers import finish, handoff_env, kill_hard, start_tick, tick
 
 # Monday 17:00 UTC: 09:00 in Los Angeles, where both recipients live.
@@ -172,6 +172,8 @@ def _world(fake: FakeSlack, factory: sessionmaker[Session]) -> None:
             session.add(
                 Person(team_id=TEAM_ID, user_id=user, name=user.lower(), tz="America/Los_Angeles", updated_at=DUE)
             )
+        # As filing a decision records it: a review reminder quotes it only to an owner who may see it.
+        seed_channel(session, "C1", "general", [FIRST, SECOND, BOT_USER_ID])
 
 
 def _received(fake: FakeSlack, kind: Kind) -> list[str]:

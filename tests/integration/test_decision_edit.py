@@ -161,7 +161,7 @@ def test_edit_is_refused_to_someone_who_cannot_see_the_channel(
     live.click(fake_slack, "U9", EDIT_ACTION, str(decision.id), response_key="edit")
     assert fake_slack.calls_to("views.open") == []
     (answer,) = fake_slack.response_url_posts("edit")
-    assert "not one you can change" in answer["text"]
+    assert "not one you can see" in answer["text"]
     assert [d.text for d in _decisions(session_factory) if d.status == "accepted"] == ["Secret plan"]
     assert isinstance(decision, Decision)
 

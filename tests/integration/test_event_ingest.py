@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.deps import Deps
-from store import channels, people, traffic
+from store import channels, people, traffic, visibility
 from store.models import InboxEvent, Message
 from store.slack_time import datetime_to_ts
 from tests.conftest import START
@@ -92,8 +92,8 @@ def test_private_channel_membership_and_privacy_are_recorded(
     live.post_event(event_body(_message_event("salary bands", channel="G1")))
     live.settle()
     with session_factory() as session:
-        assert channels.can_see(session=session, team_id=TEAM_ID, channel_id="G1", user_id="U1")
-        assert not channels.can_see(session=session, team_id=TEAM_ID, channel_id="G1", user_id="U2")
+        assert visibility.can_see(session=session, team_id=TEAM_ID, channel_id="G1", user_id="U1")
+        assert not visibility.can_see(session=session, team_id=TEAM_ID, channel_id="G1", user_id="U2")
     live.post_event(
         event_body(
             {"type": "member_joined_channel", "channel": "G1", "user": "U2", "channel_type": "G", "team": TEAM_ID}
@@ -101,11 +101,11 @@ def test_private_channel_membership_and_privacy_are_recorded(
     )
     live.settle()
     with session_factory() as session:
-        assert channels.can_see(session=session, team_id=TEAM_ID, channel_id="G1", user_id="U2")
+        assert visibility.can_see(session=session, team_id=TEAM_ID, channel_id="G1", user_id="U2")
     live.post_event(event_body({"type": "member_left_channel", "channel": "G1", "user": "U2", "channel_type": "G"}))
     live.settle()
     with session_factory() as session:
-        assert not channels.can_see(session=session, team_id=TEAM_ID, channel_id="G1", user_id="U2")
+        assert not visibility.can_see(session=session, team_id=TEAM_ID, channel_id="G1", user_id="U2")
 
 
 def test_edits_and_deletions_follow_the_message(

@@ -29,7 +29,7 @@ from store.models import Job
 from store.people import Profile
 from tests.blockkit import assert_valid_view
 from tests.fakes.slack_api import FakeSlack, SlackCall
-from tests.metrics.history import PEOPLE, TEAM, TZ, seed_history, seed_workspace
+from tests.metrics.history import CONVERSATIONS, PEOPLE, TEAM, TZ, seed_history, seed_workspace
 
 # Planned at the start of Sunday (UTC); Ana's Monday starts at 09:00 in Berlin, Lea's at 09:00 in Los Angeles.
 PLANNING = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
@@ -42,6 +42,10 @@ def history(deps: Deps, fake_slack: FakeSlack) -> None:
     for user_id, name in PEOPLE.items():
         fake_slack.add_user(TEAM, user_id, name=name, tz=TZ, is_admin=user_id == "U1")
     fake_slack.add_user(TEAM, "U9", name="lea", tz="America/Los_Angeles", is_owner=True)
+    # Slack knows the channels Handoff has on record (its daily re-check reads them).
+    for channel_id, name, members, private, im in CONVERSATIONS:
+        if not im:
+            fake_slack.add_channel(TEAM, channel_id, name=name, members=members, is_private=private)
     with deps.session_factory.begin() as session:
         seed_workspace(session)
         seed_history(session)

@@ -36,6 +36,16 @@ PEOPLE = {f"U{n}": name for n, name in enumerate(("ana", "bo", "cy", "dee", "eli
 SEEDED_AT = datetime(2026, 2, 1, tzinfo=UTC)
 
 
+# (id, name, members, private, direct message), as Slack would describe them to Handoff.
+CONVERSATIONS = (
+    ("C1", "general", ["U1", "U2", "U3", "U4", "U5", "U6", "UBOT"], False, False),
+    ("C2", "tiny", ["U1", "U2", "UBOT"], False, False),
+    ("G1", "leads", ["U1", "U2", "U3", "U4", "U5", "UBOT"], True, False),
+    ("G2", "ops", ["U3", "U4", "U5", "U6", "U7", "UBOT"], True, False),
+    ("D1", "", ["U1", "U2"], True, True),
+)
+
+
 def at(day: int, hour: int, minute: int = 0, month: int = 2) -> datetime:
     """An instant in 2026, UTC."""
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
@@ -48,15 +58,11 @@ def seed_workspace(session: Session) -> None:
     for user_id, name in PEOPLE.items():
         people.save_profile(session=session, profile=Profile(TEAM, user_id, name=name, tz=TZ), now=SEEDED_AT)
     people.save_profile(session=session, profile=Profile(TEAM, "UBOT", name="handoff", is_bot=True), now=SEEDED_AT)
-    for channel_id, name, members, private, im in (
-        ("C1", "general", ["U1", "U2", "U3", "U4", "U5", "U6", "UBOT"], False, False),
-        ("C2", "tiny", ["U1", "U2", "UBOT"], False, False),
-        ("G1", "leads", ["U1", "U2", "U3", "U4", "U5", "UBOT"], True, False),
-        ("G2", "ops", ["U3", "U4", "U5", "U6", "U7", "UBOT"], True, False),
-        ("D1", "", ["U1", "U2"], True, True),
-    ):
+    for channel_id, name, members, private, im in CONVERSATIONS:
         channels.save_channel(
-            session=session, info=ChannelInfo(TEAM, channel_id, name, is_private=private, is_im=im), now=SEEDED_AT
+            session=session,
+            info=ChannelInfo(TEAM, channel_id, name, is_private=private, is_im=im, is_member=True),
+            now=SEEDED_AT,
         )
         channels.replace_members(session=session, team_id=TEAM, channel_id=channel_id, user_ids=members, now=SEEDED_AT)
 
