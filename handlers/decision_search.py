@@ -12,6 +12,7 @@ from bot.deps import Deps
 from bot.surfaces import CommandHelp, Surfaces
 from decisions.export import render
 from decisions.finder import MORE_ACTION, find, find_all
+from decisions.permissions import POLICY
 from decisions.query import QueryError
 from handlers import guards
 
@@ -41,7 +42,7 @@ def on_decisions(
     raw = str(command.get("text") or "")
     if raw.strip().lower() in {"help", "?", "-h", "--help"}:
         lines = "\n".join(f"`{line.usage}`  {line.summary}" for line in SEARCH_HELP)
-        ack(text=lines)
+        ack(text=f"{lines}\n{POLICY}")
         return
     if raw.strip().lower().split(" ", 1)[0] == "export":
         export_to_dm(

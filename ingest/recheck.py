@@ -3,15 +3,16 @@
 Slack drops events when an app's endpoint fails for a while, so a channel made private, a person
 who left a private channel or Handoff removed from one can pass unseen, and visibility would rest
 on a stale record. Once a day every installed workspace gets a `channel_recheck` job (planned by
-one replica: the tick runs `plan` through `bot.daily.once_today`). Each tick takes a bounded batch
-of a job's channels (`BATCH`, in id order after the cursor the job keeps in its payload), reads
-each one's description (`conversations.info`, Slack's Tier 3: 50+ calls a minute per workspace)
-and the members of each private channel Handoff is in (`conversations.members`, Tier 4: 100+),
-and stores what Slack says together with the new cursor in one transaction, so a crash, a 429 or
-another replica resumes where it stopped and a tick never waits on a long loop. At `BATCH` a tick,
-a workspace spends well under half its Tier 3 budget. When the last batch is in, the differences
-found (privacy flags, Handoff's own membership, members added and removed, channels Slack no
-longer lets the workspace read) are logged as one correction with their counts.
+one replica: the tick runs `plan` through `bot.daily.once_today`). A tick takes a bounded batch of
+a job's channels (`BATCH`, in id order after the cursor the job keeps in its payload), reads each
+one's description (`conversations.info`, Slack's Tier 3: 50+ calls a minute per workspace) and the
+members of each private channel Handoff is in (`conversations.members`, Tier 4: 100+), and stores
+what Slack says together with the new cursor in one transaction, so a crash, a 429 or another
+replica resumes where it stopped and a tick never waits on a long loop. The next batch is due a
+minute later, whichever replica ticks first: a workspace spends under half its Tier 3 budget.
+When the last batch is in, the differences found (privacy flags, Handoff's own membership, members
+added and removed, channels Slack no longer lets the workspace read) are logged as one correction
+with their counts.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ PLAN_KIND = "channel_recheck_plan"
 BATCH = 20
 JOBS_PER_TICK = 2
 LEASE = timedelta(minutes=5)
+# A job's next batch waits this long, whichever replica ticks first: one batch a minute per workspace.
+PACE = timedelta(minutes=1)
 # Nothing Slack answers makes the re-check itself impossible; a refused token pauses the workspace.
 PERMANENT: frozenset[str] = frozenset()
 
@@ -71,8 +74,18 @@ def plan(*, session: Session, now: datetime) -> int:
 
 def recheck_due(deps: Deps, now: datetime) -> int:
     """Re-read one batch of channels of each of a few due workspaces; returns how many channels were read."""
-    del now  # run_claimed reads the same clock
-    return results.run_claimed(deps, kind=RECHECK_KIND, lease=LEASE, limit=JOBS_PER_TICK, each=_batch)
+    with deps.session_factory.begin() as session:
+        due = jobs.claim(
+            session=session,
+            kinds=[RECHECK_KIND],
+            now=now,
+            owner=deps.worker_id,
+            lease=LEASE,
+            limit=JOBS_PER_TICK,
+            reachable_only=True,
+        )
+    waits = WorkspaceWaits()
+    return sum(_batch(deps, job, now, waits) for job in due)
 
 
 def _batch(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:
@@ -109,8 +122,8 @@ def _batch(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> i
             jobs.note(session=session, job_id=job_id, owner=owner, values=values)
             claims.complete(session=session, model=Job, row_id=job_id, owner=owner, now=now)
         else:
-            # The next batch in the next tick.
-            jobs.postpone(session=session, job_id=job_id, owner=owner, due_at=now, values=values)
+            # The next batch a minute on, in whichever replica's tick comes first.
+            jobs.postpone(session=session, job_id=job_id, owner=owner, due_at=now + PACE, values=values)
     if failure is not None:
         results.slack_failed(
             deps,
@@ -160,8 +173,11 @@ def _apply(
     for reading in readings:
         was = before[reading.channel_id]
         if reading.info is None:
-            # Expected of a private channel Handoff is not in; news of any other.
-            if (was.is_member or not was.is_private) and channels.lose_access(
+            if was.is_private and was.is_member:
+                # Slack hides a private channel from an app that is not in it: Handoff was removed.
+                _left(session, team_id, reading.channel_id, now)
+                counts["handoff_membership_changed"] += 1
+            elif not was.is_private and channels.lose_access(
                 session=session, team_id=team_id, channel_id=reading.channel_id, now=now
             ):
                 counts["access_lost"] += 1
@@ -179,11 +195,18 @@ def _apply(
                 session=session, team_id=team_id, channel_id=reading.channel_id, user_ids=reading.members, now=now
             )
         if was.is_member and not info.is_member and info.is_private and not info.is_mpim:
-            # Handoff was removed while its events went missing: tell the members, as the event would have.
+            # save_channel already recorded it: tell the members, as the event would have.
             left = channels.get_channel(session=session, team_id=team_id, channel_id=reading.channel_id)
             if left is not None:
                 hidden_channels.tell_members(session=session, channel=left, now=now)
     return counts
+
+
+def _left(session: Session, team_id: str, channel_id: str, now: datetime) -> None:
+    """Handoff was removed while its events went missing: record it, and tell the members as the event would."""
+    left = channels.bot_left(session=session, team_id=team_id, channel_id=channel_id, now=now)
+    if left is not None and not left.is_mpim:
+        hidden_channels.tell_members(session=session, channel=left, now=now)
 
 
 def _log(team_id: str, counts: Counter[str]) -> None:

@@ -773,10 +773,13 @@ class FakeSlack(LoopbackFake):
         members: Iterable[str] = UNSET,
         is_ext_shared: bool = UNSET,
         is_archived: bool = UNSET,
+        shared_team_ids: Iterable[str] = UNSET,
     ) -> None:
         """Change fields of an existing channel (only the ones passed)."""
         with self._lock:
             ch = self._channels[channel_id]
+            if shared_team_ids is not UNSET:
+                ch.shared_team_ids = list(shared_team_ids)
             if name is not UNSET:
                 ch.name = name
             if is_private is not UNSET:
