@@ -59,7 +59,7 @@ def wanted(world: World, team_id: str, user_id: str, channel_id: str) -> bool:
     """A channel this reader's summaries cover: theirs, a channel (not a DM), and left out by nobody."""
     channel = world.channel(team_id, channel_id)
     return (
-        user_id in channel.members
+        world.reads(team_id, user_id, channel_id)
         and channel.kind in {"public", "private"}
         and not channel.excluded
         and channel_id not in world.left_out(team_id, user_id)
@@ -74,7 +74,7 @@ def assert_from_readers_channels(world: World, team_id: str, user_id: str, rows:
             assert row.user_id == user_id, f"{user_id} was shown someone else's ping {row}"
         else:
             assert row.channel_id is not None
-            assert world.is_member(team_id, user_id, row.channel_id), f"{user_id} is not in {row}"
+            assert world.reads(team_id, user_id, row.channel_id), f"{user_id} may not read {row}"
 
 
 @PROPERTIES
