@@ -21,8 +21,6 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.retries import WorkspaceWaits
-from bot.slack_failures import SLACK_CALL_ERRORS
-from bot.slack_history import metadata, tagged
 from decisions import job_results as results
 from digest.text import inert
 from store import channels, jobs, people, teams
@@ -80,7 +78,7 @@ def deliver_due(deps: Deps, *, limit: int = 100) -> int:
 
 
 def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:
-    job_id, team_id, attempts = int(job.id), str(job.team_id), int(job.attempts)
+    job_id, team_id = int(job.id), str(job.team_id)
     payload = dict(job.payload)
     with deps.read_session_factory() as session:
         channel = channels.get_channel(session=session, team_id=team_id, channel_id=str(payload["channel"]))
@@ -88,29 +86,14 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) ->
         # Handoff is back in the channel: nothing is hidden any more.
         results.done(deps, job_id, now)
         return 0
-    if (until := waits.waiting(team_id, now)) is not None:
-        results.wait_with_workspace(deps, job_id, now, until=until)
-        return 0
-    client = deps.slack.for_team(team_id)
-    try:
-        dm = str(client.conversations_open(users=payload["recipient"])["channel"]["id"])
-        # Taken over from a worker that may have posted it before dying: look before posting again.
-        if attempts > 1 and any(tag.get("job") == job_id for tag, _ in tagged(client, dm, event_type=METADATA_TYPE)):
-            results.done(deps, job_id, now)
-            return 1
-        client.chat_postMessage(channel=dm, text=notice_text(payload), metadata=metadata(METADATA_TYPE, job=job_id))
-    except SLACK_CALL_ERRORS as exc:
-        results.slack_failed(
-            deps,
-            job_id,
-            now,
-            exc,
-            permanent=PERMANENT,
-            attempts=attempts,
-            what=f"the notice to {payload['recipient']} that a channel's decisions are hidden",
-            team_id=team_id,
-            waits=waits,
-        )
-        return 0
-    results.done(deps, job_id, now)
-    return 1
+    return results.dm_once(
+        deps,
+        job,
+        now,
+        waits,
+        user_id=str(payload["recipient"]),
+        text=notice_text(payload),
+        metadata_type=METADATA_TYPE,
+        permanent=PERMANENT,
+        what=f"the notice to {payload['recipient']} that a channel's decisions are hidden",
+    )

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.retries import MAX_ATTEMPTS, WorkspaceWaits, exhausted, spread, wait_before_retry
-from bot.slack_failures import PERMANENT, RATE_LIMITED, WORKSPACE, SlackFailure, classify
+from bot.slack_failures import PERMANENT, RATE_LIMITED, SLACK_CALL_ERRORS, WORKSPACE, SlackFailure, classify
+from bot.slack_history import metadata, tagged
 from store import claims, jobs, teams
 from store.models import Job
 
@@ -32,11 +33,12 @@ GiveUp = Callable[[Session, str], None]
 Each = Callable[[Deps, Row[Any], datetime, WorkspaceWaits], int]
 
 
-def run_claimed(deps: Deps, *, kind: str, lease: timedelta, limit: int, each: Each) -> int:
+def run_claimed(deps: Deps, *, kind: str, lease: timedelta, limit: int, each: Each, now: datetime | None = None) -> int:
     """Lease up to `limit` due jobs of `kind` (none of a paused workspace) and do each in turn; returns the
     sum of what `each` counted. One WorkspaceWaits for the run: once Slack tells a workspace to wait,
-    that workspace's other jobs are given back untried instead of each calling Slack to hear it again."""
-    now = deps.clock.now()
+    that workspace's other jobs are given back untried instead of each calling Slack to hear it again.
+    `now`: the run's instant (default: the clock's)."""
+    now = now if now is not None else deps.clock.now()
     with deps.session_factory.begin() as session:
         due = jobs.claim(
             session=session,
@@ -49,6 +51,49 @@ def run_claimed(deps: Deps, *, kind: str, lease: timedelta, limit: int, each: Ea
         )
     waits = WorkspaceWaits()
     return sum(each(deps, job, now, waits) for job in due)
+
+
+def dm_once(
+    deps: Deps,
+    job: Row[Any],
+    now: datetime,
+    waits: WorkspaceWaits,
+    *,
+    user_id: str,
+    text: str,
+    metadata_type: str,
+    permanent: frozenset[str],
+    what: str,
+    blocks: list[dict[str, Any]] | None = None,
+    tags: dict[str, Any] | None = None,
+) -> int:
+    """Post the job's DM to `user_id` once and record how it went; 1 when it is in Slack.
+
+    The message is tagged with the job's id (and `tags`): a job taken over from a worker that may
+    have posted before dying reads the DM first, and records what it finds instead of posting again.
+    """
+    job_id, team_id, attempts = int(job.id), str(job.team_id), int(job.attempts)
+    if (until := waits.waiting(team_id, now)) is not None:
+        wait_with_workspace(deps, job_id, now, until=until)
+        return 0
+    client = deps.slack.for_team(team_id)
+    try:
+        channel = str(client.conversations_open(users=user_id)["channel"]["id"])
+        if attempts > 1 and any(
+            tag.get("job") == job_id for tag, _ in tagged(client, channel, event_type=metadata_type)
+        ):
+            done(deps, job_id, now)
+            return 1
+        client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, metadata=metadata(metadata_type, job=job_id, **(tags or {}))
+        )
+    except SLACK_CALL_ERRORS as exc:
+        slack_failed(
+            deps, job_id, now, exc, permanent=permanent, attempts=attempts, what=what, team_id=team_id, waits=waits
+        )
+        return 0
+    done(deps, job_id, now)
+    return 1
 
 
 def done(deps: Deps, job_id: int, now: datetime) -> None:

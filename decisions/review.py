@@ -17,8 +17,6 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.retries import WorkspaceWaits
-from bot.slack_failures import SLACK_CALL_ERRORS
-from bot.slack_history import metadata, tagged
 from decisions import job_results as results
 from decisions.blocks import quoted
 from hours.schedule import next_start, zone_for
@@ -107,38 +105,16 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) ->
         # Retracted, superseded, re-dated or unowned since, or hidden from its owner: nothing to remind.
         results.done(deps, int(job.id), now)
         return 0
-    if (until := waits.waiting(decision.team_id, now)) is not None:
-        results.wait_with_workspace(deps, int(job.id), now, until=until)
-        return 0
-    client = deps.slack.for_team(decision.team_id)
-    blocks = reminder_blocks(decision)
-    job_id = int(job.id)
-    try:
-        channel = str(client.conversations_open(users=decision.owner_id)["channel"]["id"])
-        # Taken over from a worker that may have posted it before dying: look before posting again.
-        if int(job.attempts) > 1 and any(
-            tag.get("job") == job_id for tag, _ in tagged(client, channel, event_type=METADATA_TYPE)
-        ):
-            results.done(deps, job_id, now)
-            return 1
-        client.chat_postMessage(
-            channel=channel,
-            text=REMINDER_TEXT,
-            blocks=blocks,
-            metadata=metadata(METADATA_TYPE, job=job_id, decision=decision.id),
-        )
-    except SLACK_CALL_ERRORS as exc:
-        results.slack_failed(
-            deps,
-            job_id,
-            now,
-            exc,
-            permanent=PERMANENT,
-            attempts=int(job.attempts),
-            what=f"review reminder of decision {decision.id} to {decision.owner_id}",
-            team_id=decision.team_id,
-            waits=waits,
-        )
-        return 0
-    results.done(deps, int(job.id), now)
-    return 1
+    return results.dm_once(
+        deps,
+        job,
+        now,
+        waits,
+        user_id=decision.owner_id,
+        text=REMINDER_TEXT,
+        blocks=reminder_blocks(decision),
+        metadata_type=METADATA_TYPE,
+        permanent=PERMANENT,
+        what=f"review reminder of decision {decision.id} to {decision.owner_id}",
+        tags={"decision": decision.id},
+    )

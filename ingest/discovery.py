@@ -150,14 +150,7 @@ def _fetch_channel(
     """A channel's description and members as this workspace's token reads them; None when Slack will not say."""
     try:
         info = channel_info_from_conversation(team_id, client.conversations_info(channel=channel_id)["channel"])
-        members: list[str] = []
-        cursor = ""
-        while True:
-            page = client.conversations_members(channel=channel_id, limit=MEMBERS_PAGE, cursor=cursor or None)
-            members.extend(page.get("members") or [])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
-            if not cursor:
-                break
+        members = read_members(client, channel_id)
     except SlackApiError as exc:
         if exc.response.get("error") in UNREADABLE:
             logger.info("cannot read channel %s in %s: %s", channel_id, team_id, exc.response.get("error"))
@@ -167,6 +160,18 @@ def _fetch_channel(
     if not info.is_member and bot_user_id is not None and bot_user_id in members:
         info = replace(info, is_member=True)
     return info, members
+
+
+def read_members(client: WebClient, channel_id: str) -> list[str]:
+    """Every member of a channel, page by page (`conversations.members`); Slack's errors are raised."""
+    members: list[str] = []
+    cursor = ""
+    while True:
+        page = client.conversations_members(channel=channel_id, limit=MEMBERS_PAGE, cursor=cursor or None)
+        members.extend(page.get("members") or [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+        if not cursor:
+            return members
 
 
 def _fetch_profile(client: WebClient, team_id: str, user_id: str) -> Profile | None:

@@ -33,7 +33,7 @@ from bot.retries import WorkspaceWaits
 from bot.slack_failures import SLACK_CALL_ERRORS
 from decisions import hidden_channels
 from decisions import job_results as results
-from ingest.discovery import MEMBERS_PAGE, UNREADABLE
+from ingest.discovery import UNREADABLE, read_members
 from ingest.slack_objects import channel_info_from_conversation
 from store import channels, claims, jobs, teams
 from store.channels import ChannelInfo
@@ -74,18 +74,7 @@ def plan(*, session: Session, now: datetime) -> int:
 
 def recheck_due(deps: Deps, now: datetime) -> int:
     """Re-read one batch of channels of each of a few due workspaces; returns how many channels were read."""
-    with deps.session_factory.begin() as session:
-        due = jobs.claim(
-            session=session,
-            kinds=[RECHECK_KIND],
-            now=now,
-            owner=deps.worker_id,
-            lease=LEASE,
-            limit=JOBS_PER_TICK,
-            reachable_only=True,
-        )
-    waits = WorkspaceWaits()
-    return sum(_batch(deps, job, now, waits) for job in due)
+    return results.run_claimed(deps, kind=RECHECK_KIND, lease=LEASE, limit=JOBS_PER_TICK, each=_batch, now=now)
 
 
 def _batch(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:
@@ -147,14 +136,7 @@ def _read(client: WebClient, team_id: str, row: Channel, bot_user: str | None) -
         info = channel_info_from_conversation(team_id, client.conversations_info(channel=row.channel_id)["channel"])
         if not (info.is_private or info.is_mpim):
             return Reading(row.channel_id, info, None)
-        members: list[str] = []
-        cursor = ""
-        while True:
-            page = client.conversations_members(channel=row.channel_id, limit=MEMBERS_PAGE, cursor=cursor or None)
-            members.extend(page.get("members") or [])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
-            if not cursor:
-                break
+        members = read_members(client, row.channel_id)
     except SlackApiError as exc:
         if exc.response.get("error") in UNREADABLE:
             return Reading(row.channel_id, None, None)

@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.retries import WorkspaceWaits
-from bot.slack_failures import SLACK_CALL_ERRORS
-from bot.slack_history import metadata, tagged
 from decisions import job_results as results
 from store import jobs
 
@@ -72,34 +70,15 @@ def deliver_due(deps: Deps, *, limit: int = 100) -> int:
 
 
 def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> int:
-    job_id, team_id, attempts = int(job.id), str(job.team_id), int(job.attempts)
     payload = dict(job.payload)
-    if (until := waits.waiting(team_id, now)) is not None:
-        results.wait_with_workspace(deps, job_id, now, until=until)
-        return 0
-    client = deps.slack.for_team(team_id)
-    try:
-        channel = str(client.conversations_open(users=payload["sender"])["channel"]["id"])
-        if attempts > 1 and any(
-            tag.get("job") == job_id for tag, _ in tagged(client, channel, event_type=METADATA_TYPE)
-        ):
-            results.done(deps, job_id, now)
-            return 1
-        client.chat_postMessage(
-            channel=channel, text=notice_text(payload), metadata=metadata(METADATA_TYPE, job=job_id)
-        )
-    except SLACK_CALL_ERRORS as exc:
-        results.slack_failed(
-            deps,
-            job_id,
-            now,
-            exc,
-            permanent=PERMANENT,
-            attempts=attempts,
-            what=f"the notice to {payload['sender']} of a failed ping",
-            team_id=team_id,
-            waits=waits,
-        )
-        return 0
-    results.done(deps, job_id, now)
-    return 1
+    return results.dm_once(
+        deps,
+        job,
+        now,
+        waits,
+        user_id=str(payload["sender"]),
+        text=notice_text(payload),
+        metadata_type=METADATA_TYPE,
+        permanent=PERMANENT,
+        what=f"the notice to {payload['sender']} of a failed ping",
+    )

@@ -139,6 +139,15 @@ def _said(kind: str, answer: Any, fake: FakeSlack, key: str) -> str:
     return " ".join(str(post.get("text")) for post in fake.response_url_posts(key))
 
 
+def _submit_edit(live: LiveServer, fake: FakeSlack, user: str, decision_id: int, channel: str, text: str) -> str:
+    """`user` submits the *Edit…* form of a decision with a new text; what they are told, if refused."""
+    payload = _payload(
+        "view", EDIT_CALLBACK, user=user, user_team=TEAM_ID, decision_id=decision_id, channel=channel, fake=fake, key=""
+    )
+    payload["view"]["state"]["values"] = {"title": {"value": {"type": "plain_text_input", "value": text}}}
+    return _said("view", _post(live, payload), fake, "")
+
+
 def _nothing_happened(fake: FakeSlack, factory: sessionmaker[Session], before: list[tuple[Any, ...]]) -> None:
     for method in ("views.open", "views.publish", "views.update", "chat.postMessage", "chat.update", "files.upload"):
         assert fake.calls_to(method) == [], f"{method} was called"
@@ -250,19 +259,7 @@ def test_only_the_logger_the_author_the_owner_or_an_admin_may_change_a_decision_
     assert fake_slack.response_url_posts("admin") == fake_slack.response_url_posts("owner") == []
 
     # The submission is checked again: a form Bo never could have opened changes nothing.
-    form = {"title": {"value": {"type": "plain_text_input", "value": "Ship on Tuesday"}}}
-    payload = _payload(
-        "view",
-        EDIT_CALLBACK,
-        user="U2",
-        user_team=TEAM_ID,
-        decision_id=decision_id,
-        channel="C1",
-        fake=fake_slack,
-        key="",
-    )
-    payload["view"]["state"]["values"] = form
-    said = _said("view", _post(live, payload), fake_slack, "")
+    said = _submit_edit(live, fake_slack, "U2", decision_id, "C1", "Ship on Tuesday")
     assert "who logged it" in said and "<@UO>, its owner," in said
     assert _decisions(session_factory)[0][1] == "Ship on Monday"
 
@@ -279,19 +276,7 @@ def test_a_modal_opened_before_its_opener_left_the_channel_changes_nothing(
     left = {"type": "member_left_channel", "channel": "G1", "user": "U1", "channel_type": "G"}
     assert live.post_event(event_body(left)).status_code == 200
     live.settle()
-    form = {"title": {"value": {"type": "plain_text_input", "value": "No reorg after all"}}}
-    payload = _payload(
-        "view",
-        EDIT_CALLBACK,
-        user="U1",
-        user_team=TEAM_ID,
-        decision_id=decision_id,
-        channel="G1",
-        fake=fake_slack,
-        key="",
-    )
-    payload["view"]["state"]["values"] = form
-    said = _said("view", _post(live, payload), fake_slack, "")
+    said = _submit_edit(live, fake_slack, "U1", decision_id, "G1", "No reorg after all")
     assert said == "That decision is not one you can see."
     with session_factory() as session:
         decision = store.get(session=session, team_id=TEAM_ID, decision_id=decision_id)
