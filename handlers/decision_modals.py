@@ -24,6 +24,7 @@ from decisions.modal import (
     supersede_view,
     why_view,
 )
+from ingest.message_text import message_text
 from store import decisions as store
 from store.decisions import ACCEPTED, CHOSEN, NewDecision, SupersedeError
 
@@ -71,7 +72,7 @@ def on_log_message(ack: Ack, shortcut: dict[str, Any], context: dict[str, Any], 
         team_id=str((shortcut.get("team") or {}).get("id") or shortcut["user"].get("team_id")),
         trigger_id=str(shortcut["trigger_id"]),
         source=source,
-        text=str(message.get("text") or ""),
+        text=message_text(message),
         user_id=str(shortcut["user"]["id"]),
     )
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, pool, select
 
 from store.models import Decision
@@ -89,3 +90,54 @@ def test_an_unmigrated_database_is_told_to_migrate_first(tmp_path: Path) -> None
     result = _handoff(["import", str(path), "--team", TEAM_ID], f"sqlite:///{tmp_path / 'new.db'}", tmp_path)
 
     assert result.returncode == 2 and "run `handoff migrate` first" in result.stderr
+
+
+def _import_measured(path: Path, database_url: str, cwd: Path) -> tuple[int, str, int]:
+    """`handoff import` of `path`: exit code, stderr, and the process's peak memory in MB.
+
+    Its address space is capped at 2 GB, so that a regression fails here with a MemoryError instead
+    of taking the machine's memory (the old code grew past 23 GB on such an archive).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HANDOFF_", "OPENAI_", "DATABASE_"))}
+    env["DATABASE_URL"] = database_url
+
+    capped = (
+        "import os, resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
+        "os.execv(sys.argv[1], sys.argv[1:])"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", capped, HANDOFF, "import", str(path), "--team", TEAM_ID],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    # ru_maxrss is in kilobytes on Linux.
+    return process.returncode, stderr, usage.ru_maxrss // 1024
+
+
+@pytest.mark.parametrize("member", ["users.json", "general/2026-02-27.json"])
+def test_an_archive_nesting_arrays_100000_deep_is_refused_in_one_line_in_bounded_memory(
+    tmp_path: Path, database_url: str, member: str
+) -> None:
+    export = acme()
+    deep = b"[" * 100_000 + b"]" * 100_000
+    if member == "users.json":
+        export.users = deep
+    else:
+        export.days["general"]["2026-02-27"] = deep
+    path = export.zip(tmp_path / "deep.zip")
+    assert path.stat().st_size < 8 * 1024
+
+    code, stderr, peak_mb = _import_measured(path, database_url, tmp_path)
+
+    assert code == 1, stderr
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith(f"handoff import: {path}: {member} nests more than 64 levels deep")
+    assert peak_mb < 300, f"peak {peak_mb} MB"
+    assert _decision_count(database_url) == 0
