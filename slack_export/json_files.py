@@ -13,7 +13,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import ijson
 
@@ -41,6 +41,14 @@ class MalformedFile(Exception):
         self.reason = reason
 
 
+class Readable(Protocol):
+    """Anything with a file's read()."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to `size` bytes (all the rest when negative); b"" at the end."""
+        ...
+
+
 class _Rest:
     """A stream whose first bytes were already read (to check them): they are given back first."""
 
@@ -66,7 +74,7 @@ class Bounded:
     structure is reduced to brackets. A chunk is refused before the parser sees any of it.
     """
 
-    def __init__(self, stream: _Rest, *, label: str, name: str) -> None:
+    def __init__(self, stream: Readable, *, label: str, name: str) -> None:
         self._stream = stream
         self._label, self._name = label, name
         self._depth = 0
