@@ -124,6 +124,9 @@ def test_every_sample_sent_to_the_workspace_is_acknowledged_and_an_unusable_one_
     assert dropped["EvJMessagePayload-ids"] == "invalid event: `ts` is empty"
     assert dropped["EvJReactionAddedPayload-ids"] == "invalid event: `reaction` is empty"
     assert dropped["EvJMemberJoinedChannelPayload"] == "invalid event: `channel` is empty"
+    # Nobody to publish a Home for: not a views.publish for user "", and nobody's catch-up started.
+    assert dropped["EvJAppHomeOpenedPayload"] == "invalid event: `user` is empty"
+    assert not [call for call in fake_slack.calls_to("views.publish") if not call.params.get("user_id")]
     # One warning line per dropped event, naming it and the field; no traceback for anyone's bad payload.
     runner = [record for record in caplog.records if record.name == "ingest.runner"]
     assert not [record for record in runner if record.exc_info], "a malformed event logged a traceback"
