@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FixedClock
 from bot.deps import Deps
-from store.models import InboxEvent, Message
+from store.models import CatchUpPrefs, InboxEvent, Message
 from store.slack_time import datetime_to_ts
 from tests.conftest import START
 from tests.fakes.slack_api import FakeSlack
@@ -124,8 +124,6 @@ def test_every_sample_sent_to_the_workspace_is_acknowledged_and_an_unusable_one_
     assert dropped["EvJMessagePayload-ids"] == "invalid event: `ts` is empty"
     assert dropped["EvJReactionAddedPayload-ids"] == "invalid event: `reaction` is empty"
     assert dropped["EvJMemberJoinedChannelPayload"] == "invalid event: `channel` is empty"
-    # Nobody to publish a Home for: not a views.publish for user "", and nobody's catch-up started.
-    assert dropped["EvJAppHomeOpenedPayload"] == "invalid event: `user` is empty"
     assert not [call for call in fake_slack.calls_to("views.publish") if not call.params.get("user_id")]
     # One warning line per dropped event, naming it and the field; no traceback for anyone's bad payload.
     runner = [record for record in caplog.records if record.name == "ingest.runner"]
@@ -186,6 +184,19 @@ def test_a_message_with_an_unusable_field_is_recorded_once_and_never_retried(
     assert "EvBAD" in line and named in line and "\n" not in line
     with session_factory() as session:
         assert session.scalars(select(Message)).all() == []
+
+
+def test_a_home_tab_opened_by_nobody_is_dropped_once_and_starts_no_catch_up(
+    live: LiveServer, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    event = {"type": "app_home_opened", "user": "", "channel": "D1", "tab": "home", "event_ts": "1.0"}
+    assert live.post_event(event_body(event, event_id="EvHOME")).status_code == 200
+    live.settle()
+    (row,) = _inbox(session_factory)
+    assert row.done_at is not None and row.last_error == "invalid event: `user` is empty"
+    assert fake_slack.calls_to("views.publish") == []
+    with session_factory() as session:
+        assert session.scalars(select(CatchUpPrefs)).all() == []
 
 
 def test_a_database_failure_is_retried_and_the_event_then_goes_in(
