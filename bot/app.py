@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
+from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.web import SlackResponse
 
 from bot.deps import Deps
 from bot.engagement import EngagementMiddleware
@@ -83,11 +85,14 @@ def register_surfaces(bolt: App) -> tuple[Surfaces, dict[str, Processor]]:
     return surfaces, processors
 
 
-def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) -> HandoffApp:
+def create_app(
+    deps: Deps, *, notify_events: Callable[[], None] = lambda: None, auth_test: SlackResponse | None = None
+) -> HandoffApp:
     """Build the Bolt app: single-workspace mode (SLACK_BOT_TOKEN), or OAuth mode when Deps has installations.
 
     `notify_events` is called after each new event is stored: `serve` passes a wake-up for its
-    event worker process.
+    event worker process. `auth_test`: Slack's answer about SLACK_BOT_TOKEN, when `serve` asked at
+    start; without it Bolt asks on the first request.
     """
     settings = deps.settings
     executor = DrainableExecutor()
@@ -107,10 +112,13 @@ def create_app(deps: Deps, *, notify_events: Callable[[], None] = lambda: None) 
             **common,
             # The token comes with the client, which points at SLACK_API_URL.
             client=deps.slack.for_team(None),
-            # The token is checked with auth.test on the first request instead, so that starting up
-            # does not depend on Slack being reachable.
+            # Bolt would call auth.test here and fail to start when Slack cannot be reached; `serve`
+            # asks once itself (a refused token stops it, an unreachable Slack does not) and hands
+            # the answer over below. Without one, Bolt asks on the first request.
             token_verification_enabled=False,
         )
+        if auth_test is not None:
+            _known_token(bolt, auth_test)
     surfaces, processors = register_surfaces(bolt)
     inbox_writer = InboxWriter(engine=deps.engine, clock=deps.clock, notify=notify_events)
     bolt.use(
@@ -170,8 +178,33 @@ def _oauth_arguments(deps: Deps) -> dict[str, Any]:
     }
 
 
-def _on_error(error: Exception, body: dict[str, Any], respond: Any, logger: logging.Logger) -> None:
-    """Log with context and tell the person in plain words what to do next."""
+def _known_token(bolt: App, auth_test: SlackResponse) -> None:
+    """Give Bolt's single-workspace authorization the auth.test answer `serve` already has.
+
+    Bolt takes one only from its own call at construction; its middleware keeps it in
+    `auth_test_result`, which it otherwise fills on the first request.
+    """
+    for middleware in bolt._middleware_list:
+        if isinstance(middleware, SingleTeamAuthorization):
+            middleware.auth_test_result = auth_test
+
+
+SORRY = (
+    "Something went wrong on Handoff's side and nothing was changed. "
+    "Please try again in a minute; if it keeps happening, tell your workspace admin."
+)
+
+
+def _on_error(
+    error: Exception, body: dict[str, Any], respond: Any, response: BoltResponse | None, logger: logging.Logger
+) -> BoltResponse | None:
+    """Log with context and tell the person in plain words what to do next; never fails itself.
+
+    Before the request is acknowledged (`response` is Bolt's 500: a middleware failed, or a listener
+    did before its ack), the answer to the request tells them, so a slash command or a click gets a
+    200 whatever else is down. After it, the message goes to the response_url, and if that cannot
+    be reached, the log says so: telling someone about an error never becomes an error of its own.
+    """
     logger.error(
         "listener failed: %s (type=%s team=%s)",
         error,
@@ -179,10 +212,21 @@ def _on_error(error: Exception, body: dict[str, Any], respond: Any, logger: logg
         (body.get("team") or {}).get("id") if isinstance(body.get("team"), dict) else body.get("team_id"),
         exc_info=error,
     )
-    if respond is not None and body.get("response_url"):
-        respond(
-            text="Something went wrong on Handoff's side and nothing was changed. "
-            "Please try again in a minute; if it keeps happening, tell your workspace admin.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
+    person = "command" in body or body.get("type") in {"block_actions", "message_action", "shortcut", "view_submission"}
+    if response is not None and person:
+        if "command" in body:
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": SORRY})
+        _tell(respond, body, logger)
+        return BoltResponse(status=200, body="")
+    _tell(respond, body, logger)
+    return None
+
+
+def _tell(respond: Any, body: dict[str, Any], logger: logging.Logger) -> None:
+    if respond is None or not body.get("response_url"):
+        return
+    try:
+        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+    except Exception as exc:
+        # The response_url is gone or unreachable: nobody can be told; the request itself is fine.
+        logger.warning("could not tell the person about the error (%s: %s)", type(exc).__name__, exc)

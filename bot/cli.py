@@ -175,6 +175,7 @@ def _migrate(settings: Settings) -> int:
 
 
 def _require_slack(settings: Settings, *, socket_mode: bool = False) -> None:
+    settings.require_oauth_pair()
     if settings.oauth_enabled:
         # OAuth mode: workspaces install Handoff themselves; their tokens are in the database.
         settings.require_token_key()
@@ -202,6 +203,7 @@ def _serve(settings: Settings, *, host: str, port: int, socket_mode: bool, tick:
 def _tick(settings: Settings, *, now: datetime | None) -> int:
     from bot.service import tick_once
 
+    settings.require_oauth_pair()
     if settings.oauth_enabled:
         settings.require_token_key()
     else:

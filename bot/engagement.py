@@ -36,7 +36,11 @@ class EngagementMiddleware(Middleware):
             if len(self.noted) >= _REMEMBERED:
                 self.noted.clear()
             self.noted.add(who)
-            self.executor.submit(self._engage, *who)
+            try:
+                self.executor.submit(self._engage, *who)
+            except RuntimeError:
+                # The process is shutting down: the note waits for their next use; the request is answered.
+                self.noted.discard(who)
         return response
 
     def _engage(self, team_id: str, user_id: str) -> None:

@@ -11,7 +11,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.inbox_writer import InboxUnavailable, InboxWriter
-from ingest.envelope import MalformedEnvelope, parse_envelope
+from ingest.envelope import MalformedEnvelope, NoWorkspace, parse_envelope
 from store.inbox import Delivery
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,11 @@ class InboxMiddleware(Middleware):
             return next()
         try:
             envelope = parse_envelope(body)
+        except NoWorkspace:
+            # Like an event for a workspace that has not installed Handoff: acknowledged and dropped.
+            # Refusing it would only make Slack send it again.
+            logger.warning("dropping event %s: it names no workspace (no team_id)", str(body.get("event_id"))[:64])
+            return BoltResponse(status=200, body="")
         except MalformedEnvelope as exc:
             logger.warning("refusing malformed event: %s", exc)
             return BoltResponse(status=400, body="malformed event_callback")

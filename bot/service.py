@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
 from bot.app import create_app
 from bot.clock import FixedClock, SystemClock
 from bot.db import build_engine, build_read_session_factory
+from bot.deps import Deps
 from bot.event_worker import EventWorker
 from bot.migrate import pending_revision
 from bot.request_gate import gate_for
 from bot.runtime import build_deps
 from bot.scheduler import build_scheduler
-from bot.settings import ConfigError, Settings
+from bot.settings import HINTS, ConfigError, Settings
+from bot.slack_failures import SLACK_CALL_ERRORS, TOKEN_DEAD
 from bot.tick import TickReport, run_tick
 from store.status import Status, read_status
 
@@ -53,12 +58,45 @@ def status_once(settings: Settings, *, now: datetime | None, failures: int) -> S
         engine.dispose()
 
 
+def check_bot_token(deps: Deps) -> SlackResponse | None:
+    """Single-workspace mode: ask Slack once (auth.test) whether SLACK_BOT_TOKEN works.
+
+    A token Slack refuses stops the start (ConfigError, exit 2): nothing could go out. Slack
+    unreachable, slow or failing is only a warning: Slack can be down while you deploy, and
+    Bolt asks again on the first request.
+    """
+    try:
+        return deps.slack.for_team(None).auth_test()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        if error in TOKEN_DEAD:
+            raise ConfigError(
+                f"SLACK_BOT_TOKEN is refused by Slack ({error}): set it to {HINTS['SLACK_BOT_TOKEN']}; "
+                "if the app was removed from the workspace, install it again for a new one."
+            ) from None
+        reason = error or str(exc)
+    except SLACK_CALL_ERRORS as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    logger.warning(
+        "could not check SLACK_BOT_TOKEN with Slack at %s (%s); starting anyway, it is checked again on the "
+        "first request",
+        deps.settings.slack_api_url,
+        reason,
+    )
+    return None
+
+
 def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_tick_job: bool) -> int:
     """Serve Slack until stopped: the HTTP front (or Socket Mode), the event worker, the minute tick."""
     _check_schema(settings.database_url)
     deps = build_deps(settings)
+    try:
+        auth_test = None if deps.installations is not None else check_bot_token(deps)
+    except ConfigError:
+        deps.engine.dispose()
+        raise
     worker = EventWorker(settings, deps.worker_id)
-    handoff = create_app(deps, notify_events=worker.notify)
+    handoff = create_app(deps, notify_events=worker.notify, auth_test=auth_test)
 
     def tick() -> None:
         worker.ensure_running()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot import config_values
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -31,6 +35,33 @@ HINTS: dict[str, str] = {
     "HANDOFF_INSECURE_DEV": "1 (only for a local trial: workspace tokens are then stored in plain text) or 0",
     "HANDOFF_UNINSTALL_GRACE_DAYS": "a whole number of days from 0 to 3650, e.g. 30",
     "HANDOFF_SLACK_TIMEOUT_SECONDS": "a whole number of seconds from 1 to 120, e.g. 10",
+}
+
+
+# Values never repeated back in an error: an error message may end up in a log.
+SECRETS = frozenset(
+    {
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_SECRET",
+        "OPENAI_API_KEY",
+        "HANDOFF_ENCRYPTION_KEY",
+        "DATABASE_URL",
+    }
+)
+
+_OPTIONAL_CHECKS: dict[str, Callable[[str], str]] = {
+    "slack_bot_token": lambda v: config_values.slack_token(
+        v, prefixes=config_values.BOT_TOKEN_PREFIXES, what="a bot token (xoxb-…)"
+    ),
+    "slack_app_token": lambda v: config_values.slack_token(v, prefixes=("xapp-",), what="an app-level token (xapp-…)"),
+    "slack_signing_secret": config_values.no_blanks,
+    "slack_client_id": config_values.client_id,
+    "slack_client_secret": config_values.no_blanks,
+    "openai_api_key": config_values.no_blanks,
+    "openai_base_url": config_values.http_url,
+    "handoff_llm_model": config_values.no_blanks,
 }
 
 
@@ -73,46 +104,45 @@ class Settings(BaseSettings):
         10, ge=1, le=120, validation_alias=AliasChoices("HANDOFF_SLACK_TIMEOUT_SECONDS")
     )
 
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        "openai_api_key",
+        "openai_base_url",
+        "handoff_llm_model",
+    )
+    @classmethod
+    def _optional_text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Blank is unset (`SLACK_BOT_TOKEN=` in .env): commands that need it say so by name.
+        if value is None or not value.strip():
+            return None
+        check = _OPTIONAL_CHECKS[str(info.field_name)]
+        return check(value)
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_has_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
+        value = config_values.http_url(value)
         # slack-sdk joins method names with urljoin: without the slash the last path part is dropped.
         return value if value.endswith("/") else value + "/"
 
     @field_validator("database_url")
     @classmethod
     def _database_url_is_supported(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgresql")):
-            raise ValueError("must start with sqlite:/// or postgresql")
-        # Plain postgres URLs would pick psycopg2, which Handoff does not ship; psycopg 3 is the driver.
-        if value.startswith("postgresql://"):
-            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
-        return value
+        return config_values.database_url(value)
 
     @field_validator("handoff_decision_emoji")
     @classmethod
     def _emoji_names(cls, value: str) -> str:
-        names = [name.strip().strip(":") for name in value.split(",") if name.strip()]
-        if not names or any(not name or " " in name for name in names):
-            raise ValueError("must be emoji names")
-        return ",".join(names)
+        return config_values.emoji_names(value)
 
     @field_validator("handoff_encryption_key")
     @classmethod
     def _fernet_keys(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        from cryptography.fernet import Fernet
-
-        keys = [key.strip() for key in value.split(",") if key.strip()]
-        for key in keys:
-            try:
-                Fernet(key)
-            except (ValueError, TypeError):
-                raise ValueError("each key must be 32 url-safe base64-encoded bytes") from None
-        return ",".join(keys)
+        return None if value is None else config_values.fernet_keys(value)
 
     @property
     def oauth_enabled(self) -> bool:
@@ -133,6 +163,15 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         """True when an OpenAI-compatible endpoint is configured for summaries."""
         return bool(self.openai_api_key and self.handoff_llm_model)
+
+    def require_oauth_pair(self) -> None:
+        """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET come together: one alone is a half-made OAuth setup."""
+        for given, missing in (("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"), ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")):
+            if getattr(self, given.lower()) and not getattr(self, missing.lower()):
+                raise ConfigError(
+                    f"{missing} is not set but {given} is: set it to {HINTS[missing]} for OAuth mode "
+                    f"(or unset {given} to serve one workspace with SLACK_BOT_TOKEN)."
+                )
 
     def require_token_key(self) -> None:
         """OAuth mode stores workspace tokens encrypted: refuse to run without a key unless told it is a trial."""
@@ -158,4 +197,22 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
         error = exc.errors()[0]
         field = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         hint = HINTS.get(field, "a valid value")
-        raise ConfigError(f"{field} is invalid ({error['msg']}): set it to {hint}.") from None
+        raise ConfigError(f"{field} is invalid: {_in_words(field, error)}; set it to {hint}.") from None
+
+
+def _in_words(field: str, error: ErrorDetails) -> str:
+    """What is wrong, in Handoff's words rather than pydantic's ("Value error, …", "Input should be …")."""
+    kind, given = error["type"], error.get("input")
+    shown = "the value" if field in SECRETS or not isinstance(given, str) else repr(given[:60])
+    context = error.get("ctx") or {}
+    if kind == "value_error" and context.get("error") is not None:
+        return str(context["error"])
+    if kind in {"int_parsing", "int_from_float", "int_type"}:
+        return f"{shown} is not a whole number"
+    if kind in {"greater_than_equal", "greater_than"}:
+        return f"{shown} is below {context.get('ge', context.get('gt'))}"
+    if kind in {"less_than_equal", "less_than"}:
+        return f"{shown} is above {context.get('le', context.get('lt'))}"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"{shown} is neither 1 nor 0"
+    return f"{shown} cannot be read as one"

@@ -23,6 +23,7 @@ from bot.deps import Deps
 from decisions import sync
 from decisions.emoji import decision_emoji_for, is_one_of
 from ingest.discovery import Discovered, learn
+from ingest.message_text import message_text
 from ingest.runner import EventContext
 from store import catchups, channels, people, traffic
 from store import decisions as store
@@ -99,7 +100,7 @@ def prepare(context: EventContext, channel_id: str, ts: str) -> Prepared | None:
         stored = Prepared(
             channel_id=channel_id,
             ts=ts,
-            text=str(message.get("text") or ""),
+            text=message_text(message),
             author_id=message.get("user"),
             thread_ts=message.get("thread_ts"),
             permalink=None,

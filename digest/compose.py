@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
 from digest.gather import ChannelInfo, DecisionEvent, Gathered, Reader
 from digest.links import channel_link, message_link
 from digest.model import CatchUp, ChannelDigest, ChannelSummary, Item, Line
-from digest.summaries import bucket_of, wanted_channels
+from digest.summaries import bucket_of, speakers, theirs_alone, wanted_channels
 from digest.text import inert, one_line
 from store.channel_summaries import Bucket
 
@@ -193,7 +193,11 @@ def _channels(
     ranked: list[tuple[tuple[int, int, str], ChannelDigest]] = []
     for channel_id in wanted_channels(reader, gathered):
         summary = summaries.get((channel_id, bucket))
-        if summary is None or summary.message_count == 0:
+        if summary is None:
+            continue
+        summary = _news_to(reader.user_id, gathered, bucket, summary)
+        if summary.message_count <= 0:
+            # Nobody spoke, or only the reader: nothing they missed.
             continue
         addressed = sum(1 for point in summary.points if reader.user_id in point.mentions)
         info = gathered.channels[channel_id]
@@ -203,6 +207,26 @@ def _channels(
         digest = _digest(gathered.url, gathered.team_id, info, summary, addressee, generated_by=generated_by)
         ranked.append(((-addressed, -summary.message_count, info.name), digest))
     return [digest for _, digest in sorted(ranked, key=lambda pair: pair[0])]
+
+
+def _news_to(user_id: str, gathered: Gathered, bucket: Bucket, summary: ChannelSummary) -> ChannelSummary:
+    """The shared summary as news to one reader: their own messages not counted, their own threads left out.
+
+    Summaries are made once per channel and bucket for everyone whose window falls in it, so this
+    takes the reader's part out of that one summary instead of making one per reader: the cache
+    stays shared, and nothing of anyone else's is added. A model's combined points name no thread,
+    so they stay.
+    """
+    own = speakers(gathered, summary.channel_id, bucket)[user_id]
+    points = tuple(
+        point
+        for point in summary.points
+        if point.ts is None or not theirs_alone(gathered, summary.channel_id, bucket, point.ts, user_id)
+    )
+    if not own and len(points) == len(summary.points):
+        # Most readers said nothing there: they share the very same value (and its cached digest).
+        return summary
+    return replace(summary, message_count=summary.message_count - own, points=points)
 
 
 @lru_cache(maxsize=4_096)

@@ -36,7 +36,7 @@ from digest.planning import CATCHUP_KIND
 from digest.render import Size, render_dm_sized
 from digest.stored import to_json
 from digest.summaries import summaries_for
-from digest.when import LATE_AFTER, local_date, next_catchup
+from digest.when import LATE_AFTER, LONGEST_SPAN, local_date, next_catchup, window_start
 from store import catchups, claims, held_pings, jobs, teams
 from store.catchups import WEEKLY
 from store.models import Job, Team
@@ -47,9 +47,6 @@ logger = logging.getLogger(__name__)
 METADATA_TYPE = "handoff_catchup"
 LEASE = timedelta(minutes=5)
 BATCH = 200
-# The first catch-up covers the day (or week) before it; none covers more than two weeks.
-FIRST_SPAN = {"daily": timedelta(days=1), WEEKLY: timedelta(days=7)}
-LONGEST_SPAN = timedelta(days=14)
 # The person can never get it. (A token Slack refuses pauses the workspace instead: see
 # `bot.slack_failures.TOKEN_DEAD`.)
 PERMANENT = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
@@ -132,8 +129,9 @@ def _prepare(session: Session, rows: list[Any], now: datetime) -> tuple[list[Due
         rows_by_team[str(row.team_id)].append(row)
     for team_id, team_rows in rows_by_team.items():
         users = sorted({str(row.payload["recipient"]) for row in team_rows})
+        # Time off back to the longest window: the time away that a catch-up covers starts before it.
         schedules = schedules_for(
-            session=session, team_id=team_id, user_ids=users, today=now.date() - timedelta(days=1)
+            session=session, team_id=team_id, user_ids=users, today=now.date() - LONGEST_SPAN - timedelta(days=1)
         )
         last = catchups.last_window_ends(session=session, team_id=team_id, user_ids=users)
         everyone = catchups.everyone_on(session=session, team_id=team_id)
@@ -162,8 +160,9 @@ def _prepare(session: Session, rows: list[Any], now: datetime) -> tuple[list[Due
                 stale.append(int(row.id))
                 catchups.set_planned(session=session, team_id=team_id, user_id=user_id, due_at=None)
                 continue
-            span = FIRST_SPAN.get(prefs.cadence, FIRST_SPAN["daily"])
-            start = max(previous if previous is not None else due_at - span, due_at - LONGEST_SPAN)
+            start = window_start(
+                schedule.hours, schedule.time_off, end=due_at, previous=previous, weekly=prefs.cadence == WEEKLY
+            )
             excluded = frozenset(c for c in (prefs.excluded_channels or "").split(",") if c)
             batch.append(
                 Due(

@@ -8,6 +8,7 @@ channel, decisions and mentions are read for each batch.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,6 +104,8 @@ class Gathered:
     # The earlier decisions those events replaced (id → text), for "old → new".
     decision_texts: dict[int, str] = field(default_factory=dict)
     mentions: dict[str, list[MentionRow]] = field(default_factory=dict)
+    # (channel, bucket) → how many of the people's messages a summary of it counts each person wrote.
+    speakers: dict[tuple[str, Bucket], Counter[str | None]] = field(default_factory=dict)
 
     @property
     def messages(self) -> dict[str, list[Line]]:

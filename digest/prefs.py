@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.deps import Deps
 from digest.catchup_command import HELP_TEXT, At, Cadence, CatchUpCommand, Channels, Help, ShowSettings, Switch
-from digest.delivery import FIRST_SPAN, LONGEST_SPAN, compose_many
+from digest.delivery import compose_many
 from digest.gather import Reader
 from digest.text import inert
-from digest.when import next_catchup
+from digest.when import LONGEST_SPAN, next_catchup, window_start
 from hours.days import FULL_NAMES
 from hours.phrases import local_label, until_phrase
 from store import catchups, visibility
@@ -153,10 +153,11 @@ def catch_up_now(deps: Deps, *, team_id: str, user_id: str) -> tuple[str, list[d
     now = deps.clock.now()
     with deps.read_session_factory() as session:
         prefs = catchups.get_prefs(session=session, team_id=team_id, user_id=user_id)
-        schedule = schedule_for(session=session, team_id=team_id, user_id=user_id, today=now.date())
+        # Time off back to the longest window: the time away that a catch-up covers starts before it.
+        schedule = schedule_for(session=session, team_id=team_id, user_id=user_id, today=(now - LONGEST_SPAN).date())
         last = catchups.last_window_ends(session=session, team_id=team_id, user_ids=[user_id]).get(user_id)
-    span = FIRST_SPAN.get(prefs.cadence if prefs else catchups.DAILY, timedelta(days=1))
-    start = max(last if last is not None else now - span, now - LONGEST_SPAN)
+    weekly = prefs is not None and prefs.cadence == catchups.WEEKLY
+    start = window_start(schedule.hours, schedule.time_off, end=now, previous=last, weekly=weekly)
     excluded = frozenset(c for c in (prefs.excluded_channels if prefs else "").split(",") if c)
     reader = Reader(team_id, user_id, schedule.hours.tz, start, now, excluded)
     ((text, blocks, _, _),) = compose_many(deps, team_id, [(reader, [], False)], now)

@@ -9,6 +9,7 @@ and written in a short transaction after the summarizing, never around it.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -105,6 +106,25 @@ def channel_window(gathered: Gathered, channel_id: str, bucket: Bucket) -> Chann
         decision_ts=gathered.decision_ts(channel_id),
         url=gathered.url,
     )
+
+
+def speakers(gathered: Gathered, channel_id: str, bucket: Bucket) -> Counter[str | None]:
+    """How many of the messages a (channel, bucket) summary counts each person wrote; worked out once per batch."""
+    key = (channel_id, bucket)
+    found = gathered.speakers.get(key)
+    if found is None:
+        window = channel_window(gathered, channel_id, bucket)
+        found = gathered.speakers[key] = Counter(line.user_id for line in window.messages if is_human(line))
+    return found
+
+
+def theirs_alone(gathered: Gathered, channel_id: str, bucket: Bucket, ts: str, user_id: str) -> bool:
+    """Whether everything people said in the thread at `ts` within the bucket is `user_id`'s own."""
+    start, end = bucket
+    parent = gathered.traffic.by_ts.get(channel_id, {}).get(ts)
+    lines = [*([parent] if parent is not None else []), *gathered.traffic.replies.get(channel_id, {}).get(ts, ())]
+    said = [line for line in lines if start <= line.posted_at < end and is_human(line)]
+    return bool(said) and all(line.user_id == user_id for line in said)
 
 
 def _posted(line: Line) -> datetime:

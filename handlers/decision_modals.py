@@ -25,6 +25,7 @@ from decisions.modal import (
     why_view,
 )
 from handlers import guards
+from ingest.message_text import message_text
 from store import decisions as store
 from store import visibility
 from store.decisions import ACCEPTED, CHOSEN, NewDecision, SupersedeError
@@ -77,7 +78,7 @@ def on_log_message(ack: Ack, shortcut: dict[str, Any], context: dict[str, Any], 
         team_id=who.team_id,
         trigger_id=str(shortcut["trigger_id"]),
         source=source,
-        text=str(message.get("text") or ""),
+        text=message_text(message),
         user_id=who.user_id,
     )
 

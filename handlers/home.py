@@ -20,6 +20,7 @@ from digest.prefs import describe, prefs_view
 from digest.text import escape, readable
 from handlers import guards
 from handlers.help import INTRO
+from ingest.event_fields import required_id
 from ingest.runner import EventContext
 from pings.home_hours import hours_section
 from pings.sending import learn_people
@@ -97,10 +98,11 @@ def home_processor(lines: list[CommandHelp]) -> Any:
     """The `app_home_opened` processor, bound to the registered commands' help."""
 
     def on_app_home_opened(context: EventContext) -> None:
-        user_id = context.event.get("user")
         # The Messages tab raises app_home_opened too; only the Home tab has a view to publish.
-        if not isinstance(user_id, str) or context.event.get("tab", "home") != "home":
+        if context.event.get("tab", "home") != "home":
             return
+        # Without a person there is nobody to publish for: dropped once, not retried against Slack.
+        user_id = required_id(context.event, "user")
         view = context.event.get("view") or {}
         # One users.info at most, for someone Handoff has not met: their Slack zone, for their hours.
         learn_people(context.deps, team_id=context.team_id, user_ids=[user_id])

@@ -10,6 +10,10 @@ class MalformedEnvelope(ValueError):
     """The body is not an event_callback Handoff can route."""
 
 
+class NoWorkspace(MalformedEnvelope):
+    """An event_callback that names no workspace: it can be for nobody Handoff serves."""
+
+
 @dataclass(frozen=True)
 class Envelope:
     """The outer envelope of an event and the event itself."""
@@ -51,7 +55,7 @@ def parse_envelope(body: dict[str, Any]) -> Envelope:
         bot_user_id = authorizations[0].get("user_id")
         is_enterprise_install = authorizations[0].get("is_enterprise_install") is True
     if not isinstance(team_id, str) or not team_id:
-        raise MalformedEnvelope("event_callback without team_id")
+        raise NoWorkspace("event_callback without team_id")
     return Envelope(
         event_id=event_id,
         team_id=team_id,

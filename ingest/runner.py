@@ -2,6 +2,12 @@
 
 The same function runs for a live delivery (in Bolt's listener thread, after the ack) and for
 an event the tick takes over from a worker that crashed or failed, so both paths behave alike.
+
+A failure is sorted before anything is retried. Only what may pass is tried again: the database
+unavailable or busy, Slack asking to wait (429) or failing (5xx, timeouts, dropped connections).
+An event Handoff cannot use (a required field missing or unusable: `InvalidEvent`) and an error
+in Handoff itself would fail the same way every time, so they are recorded once, with why, and
+never run again: a bad payload costs one line in the log, not hours of retries and tracebacks.
 """
 
 from __future__ import annotations
@@ -17,12 +23,16 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from bot.slack_client import retry_after
+from bot.slack_failures import SLACK_CALL_ERRORS
 from ingest.discovery import Discovered, discover
 from ingest.envelope import Envelope, MalformedEnvelope, parse_envelope
+from ingest.event_fields import InvalidEvent
 from ingest.known import KnownCache
 from ingest.shared_channels import share
 from store import claims, inbox, teams
@@ -33,6 +43,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 # Slack answers these when the workspace's token is gone: retrying cannot help.
 FATAL_SLACK_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed"})
+# Failures that may pass: the database down, busy or losing a race (a unique row another worker
+# wrote first), the pool exhausted, Slack's transport failing. A DataError is the event's own
+# value refused by the database (a NUL byte, say): trying again cannot change that.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (DBAPIError, DisconnectionError, PoolTimeout, *SLACK_CALL_ERRORS)
 
 
 class AlreadyProcessed(Exception):
@@ -161,6 +175,16 @@ def run_event(
     except AlreadyProcessed:
         logger.info("event already processed elsewhere", extra=log_extra)
         return Outcome.DUPLICATE
+    except InvalidEvent as exc:
+        logger.warning(
+            "dropping event %s (%s): %s; it will not be retried",
+            envelope.event_id,
+            envelope.event_type,
+            exc,
+            extra=log_extra,
+        )
+        _give_up(deps, row_id, owner, now, f"invalid event: {exc}")
+        return Outcome.GAVE_UP
     except SlackApiError as exc:
         error = str(exc.response.get("error", "")) if exc.response is not None else ""
         if error in FATAL_SLACK_ERRORS:
@@ -168,9 +192,23 @@ def run_event(
             _give_up(deps, row_id, owner, now, f"slack: {error}")
             return Outcome.GAVE_UP
         wait, reason = retry_after(exc), f"slack: {error or exc}"
+    except TRANSIENT_ERRORS as exc:
+        if isinstance(exc, DataError):
+            logger.warning(
+                "dropping event %s (%s): the database refuses a value of it (%s); it will not be retried",
+                envelope.event_id,
+                envelope.event_type,
+                _first_line(exc),
+                extra=log_extra,
+            )
+            _give_up(deps, row_id, owner, now, f"invalid event: the database refuses a value: {_first_line(exc)}")
+            return Outcome.GAVE_UP
+        wait, reason = None, f"{type(exc).__name__}: {_first_line(exc)}"
     except Exception as exc:
-        logger.exception("event processing failed", extra=log_extra)
-        wait, reason = None, f"{type(exc).__name__}: {exc}"
+        # A mistake in Handoff, not a passing failure: the same event would fail the same way again.
+        logger.exception("giving up on event %s: processing failed", envelope.event_id, extra=log_extra)
+        _give_up(deps, row_id, owner, now, f"{type(exc).__name__}: {exc}")
+        return Outcome.GAVE_UP
     else:
         return Outcome.DONE
     return _retry_later(
@@ -216,6 +254,13 @@ def _retry_later(
             session=session, model=InboxEvent, row_id=row_id, owner=owner, retry_at=retry_at, error=error, now=now
         )
     return Outcome.RETRY
+
+
+def _first_line(exc: BaseException) -> str:
+    # The database's messages run over several lines (the statement, its parameters): the first says it.
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _give_up(deps: Deps, row_id: int, owner: str, now: datetime, error: str) -> None:

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from decisions import capture, sync
 from ingest.discovery import Discovered
+from ingest.event_fields import InvalidEvent, optional_id, required_id, required_object, required_ts
+from ingest.message_text import message_text
 from ingest.runner import EventContext
 from pings import mentions
 from store import channels, traffic
@@ -16,6 +18,8 @@ from store.traffic import IncomingMessage
 
 # Subtypes that are people talking; every other subtype is Slack narrating (joins, topic, pins…).
 CONVERSATIONAL_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message", "bot_message"})
+# Subtypes of something a person said, so a user (or an app's bot_id) said it.
+SPOKEN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 # Subtypes that carry no new message of their own.
 IGNORED_SUBTYPES = frozenset({"message_replied", "ekm_access_denied"})
 # Slack keeps the channel's id when it changes privacy and says so with these (as `channel_type` "group"
@@ -34,7 +38,7 @@ def incoming_message(team_id: str, channel_id: str, message: dict[str, Any]) -> 
         team_id=team_id,
         channel_id=channel_id,
         ts=ts,
-        text=str(message.get("text") or ""),
+        text=message_text(message),
         user_id=message.get("user"),
         thread_ts=str(thread_ts) if thread_ts else None,
         bot_id=message.get("bot_id"),
@@ -48,9 +52,9 @@ def on_message(context: EventContext) -> None:
     """`message` in any conversation Handoff is in, every subtype."""
     event = context.event
     subtype = event.get("subtype")
-    channel_id = event.get("channel")
-    if subtype in IGNORED_SUBTYPES or not isinstance(channel_id, str):
+    if subtype in IGNORED_SUBTYPES:
         return
+    channel_id = required_id(event, "channel")
     if subtype == "message_changed":
         _on_changed(context, channel_id)
     elif subtype == "message_deleted":
@@ -60,6 +64,7 @@ def on_message(context: EventContext) -> None:
 
 
 def _on_new(context: EventContext, channel_id: str) -> None:
+    _check_message(context.event, within="", author=True)
     message = incoming_message(context.team_id, channel_id, context.event)
     speaker = [message.user_id] if message.user_id and not message.is_bot else []
     # The people it mentions are learned too: their time zones say whether they are off.
@@ -81,12 +86,15 @@ def _on_new(context: EventContext, channel_id: str) -> None:
 
 
 def _on_changed(context: EventContext, channel_id: str) -> None:
-    new = context.event.get("message")
-    if not isinstance(new, dict) or "ts" not in new:
-        return
+    new = required_object(context.event, "message")
+    _check_message(new, within="message.", author=False)
     message = incoming_message(context.team_id, channel_id, new)
-    edited = new.get("edited") or {}
-    edited_ts = edited.get("ts") or context.event.get("event_ts") or context.event.get("ts")
+    raw_edited = new.get("edited")
+    edited: dict[str, Any] = raw_edited if isinstance(raw_edited, dict) else {}
+    if edited.get("ts") is not None:
+        edited_ts = required_ts(edited, "ts", within="message.edited.")
+    else:
+        edited_ts = required_ts(context.event, "event_ts" if context.event.get("event_ts") else "ts")
     found = context.discover(
         channel_ids=[channel_id],
     )
@@ -108,9 +116,11 @@ def _on_changed(context: EventContext, channel_id: str) -> None:
 
 
 def _on_deleted(context: EventContext, channel_id: str) -> None:
-    deleted_ts = context.event.get("deleted_ts") or (context.event.get("previous_message") or {}).get("ts")
-    if not deleted_ts:
-        return
+    previous = context.event.get("previous_message")
+    if context.event.get("deleted_ts") is None and isinstance(previous, dict):
+        deleted_ts = required_ts(previous, "ts", within="previous_message.")
+    else:
+        deleted_ts = required_ts(context.event, "deleted_ts")
     with context.unit_of_work() as session:
         traffic.record_deletion(
             session=session,
@@ -135,12 +145,31 @@ def _receiving(session: Session, context: EventContext, found: Discovered, chann
 
 
 def _reaction_target(context: EventContext) -> tuple[str, str, str, str] | None:
-    item = context.event.get("item") or {}
-    name, user_id = context.event.get("reaction"), context.event.get("user")
+    item = required_object(context.event, "item")
     # Reactions on files and file comments have no message to attach to.
-    if item.get("type") != "message" or not all((item.get("channel"), item.get("ts"), name, user_id)):
+    if item.get("type") != "message":
         return None
-    return str(item["channel"]), str(item["ts"]), str(name), str(user_id)
+    channel_id = required_id(item, "channel", within="item.")
+    ts = required_ts(item, "ts", within="item.")
+    user_id = required_id(context.event, "user")
+    name = context.event.get("reaction")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidEvent("reaction", "is missing" if name is None else "is empty" if name == "" else "is not a name")
+    return channel_id, ts, name, user_id
+
+
+def _check_message(message: dict[str, Any], *, within: str, author: bool) -> None:
+    """A message Handoff can store: its ts, its thread's, and who said it (when `author`: someone did).
+
+    People's messages name their user; an app's carry `bot_id` instead; Slack's own notices may name neither.
+    """
+    required_ts(message, "ts", within=within)
+    if message.get("thread_ts"):
+        required_ts(message, "thread_ts", within=within)
+    user_id = optional_id(message, "user", within=within)
+    bot_id = optional_id(message, "bot_id", within=within)
+    if author and user_id is None and bot_id is None and message.get("subtype") in SPOKEN_SUBTYPES:
+        raise InvalidEvent(within + "user", "is missing (and no bot_id says an app wrote it)")
 
 
 def on_reaction_added(context: EventContext) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from decisions import hidden_channels
+from ingest.event_fields import required_id, required_object
 from ingest.runner import EventContext
 from ingest.slack_objects import profile_from_user
 from pings.my_hours import reschedule_held
@@ -19,9 +20,7 @@ from store import channels, people, working_hours
 
 def on_member_joined_channel(context: EventContext) -> None:
     """`member_joined_channel`: someone (perhaps Handoff itself) joined a channel."""
-    channel_id, user_id = context.event.get("channel"), context.event.get("user")
-    if not isinstance(channel_id, str) or not isinstance(user_id, str):
-        return
+    channel_id, user_id = required_id(context.event, "channel"), required_id(context.event, "user")
     # When Handoff itself is added, (re)read the whole member list: we missed what happened meanwhile.
     found = context.discover(
         channel_ids=[channel_id],
@@ -42,9 +41,7 @@ def on_member_joined_channel(context: EventContext) -> None:
 
 def on_member_left_channel(context: EventContext) -> None:
     """`member_left_channel`: from now on they may not see what the channel holds."""
-    channel_id, user_id = context.event.get("channel"), context.event.get("user")
-    if not isinstance(channel_id, str) or not isinstance(user_id, str):
-        return
+    channel_id, user_id = required_id(context.event, "channel"), required_id(context.event, "user")
     with context.unit_of_work() as session:
         channels.remove_member(session=session, team_id=context.team_id, channel_id=channel_id, user_id=user_id)
         if user_id == _bot_user_id(context):
@@ -53,9 +50,7 @@ def on_member_left_channel(context: EventContext) -> None:
 
 def on_channel_left(context: EventContext) -> None:
     """`channel_left`/`group_left`: Handoff was removed from a channel."""
-    channel_id = context.event.get("channel")
-    if not isinstance(channel_id, str):
-        return
+    channel_id = required_id(context.event, "channel")
     with context.unit_of_work() as session:
         _handoff_left(context, session, channel_id)
 
@@ -69,23 +64,20 @@ def _handoff_left(context: EventContext, session: Session, channel_id: str) -> N
 
 def on_channel_rename(context: EventContext) -> None:
     """`channel_rename`/`group_rename`."""
-    channel = context.event.get("channel") or {}
-    if not isinstance(channel, dict) or not channel.get("id"):
-        return
+    channel = required_object(context.event, "channel")
+    channel_id = required_id(channel, "id", within="channel.")
     with context.unit_of_work() as session:
         channels.update_channel(
             session=session,
             team_id=context.team_id,
-            channel_id=str(channel["id"]),
+            channel_id=channel_id,
             now=context.now,
             name=str(channel.get("name") or ""),
         )
 
 
 def _set_flag(context: EventContext, **fields: object) -> None:
-    channel_id = context.event.get("channel")
-    if not isinstance(channel_id, str):
-        return
+    channel_id = required_id(context.event, "channel")
     with context.unit_of_work() as session:
         channels.update_channel(
             session=session, team_id=context.team_id, channel_id=channel_id, now=context.now, **fields
@@ -124,11 +116,11 @@ def on_channel_unshared(context: EventContext) -> None:
 
 def _reread(context: EventContext) -> None:
     """Read the event's channel and its members from Slack now, whatever Handoff has on record."""
-    channel_id = context.event.get("channel")
-    if isinstance(channel_id, dict):
-        channel_id = channel_id.get("id")
-    if not isinstance(channel_id, str):
-        return
+    channel = context.event.get("channel")
+    if isinstance(channel, dict):
+        channel_id = required_id(channel, "id", within="channel.")
+    else:
+        channel_id = required_id(context.event, "channel")
     found = context.discover(channel_ids=[channel_id], refresh_channels=True)
     with context.unit_of_work() as session:
         found.save(session=session, now=context.now)
@@ -136,9 +128,8 @@ def _reread(context: EventContext) -> None:
 
 def on_user_change(context: EventContext) -> None:
     """`user_change`/`team_join`: the event carries the whole user object, time zone included."""
-    user = context.event.get("user")
-    if not isinstance(user, dict) or not user.get("id"):
-        return
+    user = required_object(context.event, "user")
+    required_id(user, "id", within="user.")
     profile = profile_from_user(context.team_id, user)
     with context.unit_of_work() as session:
         before = people.get_person(session=session, team_id=context.team_id, user_id=profile.user_id)

@@ -37,7 +37,7 @@ def summary(report: Report, *, title: str, tz: str, footer: str = "") -> tuple[s
     blocks.append(_section(_figures_text(report.total.weeks, metrics)))
     if report.rows:
         blocks.append({"type": "divider"})
-        blocks.append(_section(_rows_text(report.rows, report.min_group)))
+        blocks.append(_section(_rows_text(report.rows)))
     rules = (
         f"Counts and medians only, never anyone's own figures; groups under {report.min_group} people are not shown."
     )
@@ -74,14 +74,14 @@ def _compact(metric: Metric, value: float | None) -> str:
     return text.replace("about ", "").replace("under a minute", "<1 min")
 
 
-def _rows_text(rows: tuple[Group, ...], min_group: int) -> str:
-    """The channels with something in the latest week, by name; the quiet and the small ones only counted.
+def _rows_text(rows: tuple[Group, ...]) -> str:
+    """The rows with something in the latest week, by name; the quiet ones only counted.
 
-    Small groups are counted whatever they did, so that the count says nothing of their activity.
+    Rows too small to show are never in a report, and nothing here counts them: a count of hidden
+    channels next to a total would tell what they hold.
     """
-    small = [row for row in rows if row.weeks is None]
     active = [row for row in rows if row.weeks is not None and row.weeks[-1] != _QUIET]
-    quiet = len(rows) - len(small) - len(active)
+    quiet = sum(1 for row in rows if row.kind == CHANNEL and row.weeks is not None and row.weeks[-1] == _QUIET)
     lines = ["*By channel, the latest week*"]
     for row in active[:ROWS_SHOWN]:
         assert row.weeks is not None
@@ -104,11 +104,6 @@ def _rows_text(rows: tuple[Group, ...], min_group: int) -> str:
         lines.append("Nothing in any channel this week.")
     if quiet:
         lines.append(_count(quiet, "channel had nothing this week.", "channels had nothing this week."))
-    if small:
-        lines.append(
-            f"Not shown on their own, with fewer than {min_group} people: "
-            + _count(len(small), "channel.", "channels.")
-        )
     return cut("\n".join(lines), SECTION_CHARS)
 
 

@@ -35,6 +35,11 @@ def help_text(min_group: int) -> str:
             f"no ranking, and a group of fewer than {min_group} people shows \u201cnot enough people to show "
             "this\u201d. Private channels are shown only to their members.",
             "",
+            "Totals add up exactly the rows shown, pings sent from them included, so no subtraction gives a small "
+            f"group: channels with fewer than {min_group} people count only together, as \u201cOther channels\u201d, "
+            f"in weeks when at least two of them had activity and they hold {min_group} people between them, and "
+            "otherwise in no figure at all.",
+            "",
             "Admins: `/handoff stats group-size 5` sets the smallest group shown (3 or more); the weekly report "
             "comes on Monday at the start of your day, and `/handoff stats report off` stops yours.",
         ]

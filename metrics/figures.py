@@ -7,7 +7,7 @@ figure is a count, a sum or a median over a group.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,17 +134,18 @@ class Index:
         self.durations: dict[str | None, dict[int, list[float]]] = {}
         for (channel, week), seconds in tallies.to_decision.items():
             self.durations.setdefault(channel, {})[week] = seconds
-        # Every ping of each week, wherever it was sent from: the workspace's own figure.
-        self.all_pings = [[0, 0, 0] for _ in tallies.weeks]
-        for position, kind in enumerate(PING_KINDS):
-            for (_, week), count in tallies.pings[kind].items():
-                self.all_pings[week][position] += count
+        # Per week, the conversations with any figure in it.
+        self.active: list[set[str]] = [set() for _ in tallies.weeks]
+        for source in (self.counts, self.durations):
+            for channel, weeks in source.items():
+                if channel is not None:
+                    for week in weeks:
+                        self.active[week].add(channel)
 
     def weeks_of(self, conversations: Iterable[str], *, workspace: bool = False) -> tuple[Figures, ...]:
-        """The figures of a group of conversations, week by week.
+        """The figures of a group of conversations, week by week (pings: those sent from them).
 
-        `workspace`: also every ping (wherever it was sent from) and the catch-ups, which belong to
-        people rather than to a conversation.
+        `workspace`: also the catch-ups, which belong to people rather than to a conversation.
         """
         size = len(self.tallies.weeks)
         chosen = list(conversations)
@@ -168,12 +169,26 @@ class Index:
                 durations[week].extend(seconds)
         return tuple(self._figures(week, totals[week], durations[week], workspace=workspace) for week in range(size))
 
+    def weeks_of_each(self, counted: Sequence[Collection[str]], *, workspace: bool = False) -> tuple[Figures, ...]:
+        """The figures of a group whose conversations change from week to week: `counted[week]` in each."""
+        figures = []
+        for week, chosen in enumerate(counted):
+            total = [0] * len(_COUNTS)
+            durations: list[float] = []
+            for channel in chosen:
+                counts = self.counts.get(channel, {}).get(week)
+                if counts is not None:
+                    for position, count in enumerate(counts):
+                        total[position] += count
+                durations.extend(self.durations.get(channel, {}).get(week, ()))
+            figures.append(self._figures(week, total, durations, workspace=workspace))
+        return tuple(figures)
+
     def _figures(self, week: int, counts: list[int] | None, durations: list[float], *, workspace: bool) -> Figures:
         values: dict[str, Any] = dict(zip(_COUNTS, counts or [0] * len(_COUNTS), strict=True))
         values["median_to_decision"] = median(durations)
         if not workspace:
             return Figures(**values)
-        values["pings_held"], values["pings_in_hours"], values["pings_urgent"] = self.all_pings[week]
         return Figures(
             **values,
             catchups=self.tallies.catchups[week],

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metrics.scopes import (
     Conversation,
+    PeopleIn,
     Report,
-    active_private,
     admin_report,
     channel_report,
     effective_min_group,
@@ -41,24 +41,38 @@ def for_member(*, session: Session, team_id: str, user_id: str, weeks: Sequence[
         workspace_people=stats_groups.workspace_people(session=session, team_id=team_id),
         workspace_name=workspace_name(session=session, team_id=team_id),
         min_group=min_group(session=session, team_id=team_id),
+        people_in=_people_in(session, team_id),
     )
 
 
 def for_admins(*, session: Session, team_id: str, weeks: Sequence[Week]) -> Report:
     """The workspace for its admins' weekly report and the operator's CLI."""
-    tallies = stats.tallies(session=session, team_id=team_id, weeks=weeks)
-    conversations = stats_groups.conversations(session=session, team_id=team_id)
-    known = {c.channel_id for c in conversations}
-    # Only conversations Handoff knows have members on record (a direct message it never read has none).
-    private = [channel for channel in active_private(tallies, conversations) if channel in known]
     return admin_report(
-        tallies,
-        conversations,
+        stats.tallies(session=session, team_id=team_id, weeks=weeks),
+        stats_groups.conversations(session=session, team_id=team_id),
         workspace_people=stats_groups.workspace_people(session=session, team_id=team_id),
-        private_people=stats_groups.people_in(session=session, team_id=team_id, channel_ids=private),
         workspace_name=workspace_name(session=session, team_id=team_id),
         min_group=min_group(session=session, team_id=team_id),
+        people_in=_people_in(session, team_id),
     )
+
+
+def _people_in(session: Session, team_id: str) -> PeopleIn:
+    """How many people some conversations hold between them, asked of the store when a rule needs it.
+
+    Only conversations Handoff knows have members on record (a direct message it never read has none).
+    """
+
+    counted: dict[frozenset[str], int] = {}
+
+    def people_in(channel_ids: Collection[str]) -> int:
+        # The rules ask week by week, often about the same conversations: each set is counted once.
+        key = frozenset(channel_ids)
+        if key not in counted:
+            counted[key] = stats_groups.people_in(session=session, team_id=team_id, channel_ids=sorted(key))
+        return counted[key]
+
+    return people_in
 
 
 def for_channel(*, session: Session, team_id: str, channel: Conversation, weeks: Sequence[Week]) -> Report:

@@ -8,6 +8,7 @@ because such an archive was crafted or damaged, and its other contents cannot be
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -102,6 +103,10 @@ class ZipExport:
     def raw_names(self) -> list[str]:
         return list(self._infos)
 
+    def links(self) -> list[str]:
+        """Members stored as symbolic links (a zip made on Unix keeps the file's mode in its upper bits)."""
+        return [name for name, info in self._infos.items() if stat.S_ISLNK(info.external_attr >> 16)]
+
     def set_root(self, prefix: str) -> None:
         self._prefix = prefix
 
@@ -154,6 +159,10 @@ class FolderExport:
     def raw_names(self) -> list[str]:
         return list(self._names)
 
+    def links(self) -> list[str]:
+        """None here: links in a folder are followed, and refused only when they lead out of it (check_sizes)."""
+        return []
+
     def set_root(self, prefix: str) -> None:
         self._base = self._root / prefix if prefix else self._root
         self._names = [name[len(prefix) :] for name in self._names if name.startswith(prefix)]
@@ -197,6 +206,11 @@ def _checked(export: ZipExport | FolderExport) -> Export:
                     f"{export.label} holds a path outside itself ({name}), which no Slack export does: it was made by "
                     f"hand or tampered with, so it is refused. {GET_AN_EXPORT}"
                 )
+        for name in export.links():
+            raise ArchiveError(
+                f"{export.label} holds a symbolic link ({name}), which no Slack export does: it was made by hand or "
+                f"tampered with, so it is refused. {GET_AN_EXPORT}"
+            )
         export.set_root(_root_prefix(export.raw_names()))
         export.check_sizes()
     except BaseException:

@@ -250,23 +250,23 @@ def test_stats_prints_the_weeks_as_a_table_csv_or_json(seeded_url: str, tmp_path
     table = _run(STATS, env, tmp_path)
     assert table.returncode == 0, table.stderr
     assert "Acme: team outcomes by week (Europe/Berlin days)" in table.stdout
-    assert re.search(r"23 Feb\N{EN DASH}1 Mar │\s+5 │\s+2 │ 12 h 30 min │", table.stdout), table.stdout
-    assert "#tiny: not enough people to show this" in table.stdout and "leads" not in table.stdout
+    assert re.search(r"23 Feb\N{EN DASH}1 Mar │\s+4 │\s+2 │ 12 h 30 min │", table.stdout), table.stdout
+    assert "tiny" not in table.stdout and "leads" not in table.stdout
     rows = list(csv.DictReader(io.StringIO(_run([*STATS, "--format", "csv"], env, tmp_path).stdout)))
     workspace = [row for row in rows if row["group"] == "workspace"]
     assert [(r["first_day"], r["decisions_logged"], r["median_to_decision"]) for r in workspace] == [
-        ("2026-02-16", "3", "7200"),
-        ("2026-02-23", "5", "45000"),
+        ("2026-02-16", "2", "4500"),
+        ("2026-02-23", "4", "45000"),
     ]
-    assert [row["note"] for row in rows if row["name"] == "tiny"] == ["not enough people to show this"] * 2
+    assert {row["name"] for row in rows} == {"Acme", "general"}
     document = json.loads(_run([*STATS, "--format", "json"], env, tmp_path).stdout)
     assert document["min_group"] == 5 and document["time_zone"] == "Europe/Berlin"
     # Groups only: no person is named or counted anywhere in the output.
     for output in (table.stdout, json.dumps(document), json.dumps(rows)):
         assert not re.search(r"\bU\d\b", output) and "ana" not in output
-    private = next(group for group in document["groups"] if group["kind"] == "private")
-    assert private["name"] == "Private conversations" and private["channel_id"] is None
-    assert [week["pings_held"] for week in private["weeks"]] == [0, 1]
+    # The private conversations never make a group in these weeks: no row, and nothing of them in the totals.
+    assert [group["kind"] for group in document["groups"]] == ["workspace", "channel"]
+    assert [week["pings_held"] for week in document["groups"][0]["weeks"]] == [2, 1]
 
 
 def test_stats_draws_the_chart_to_a_file(seeded_url: str, tmp_path: Path) -> None:
@@ -275,7 +275,7 @@ def test_stats_draws_the_chart_to_a_file(seeded_url: str, tmp_path: Path) -> Non
     assert f"wrote the chart to {tmp_path / 'weeks.png'}" in result.stderr
     image = Image.open(tmp_path / "weeks.png")
     assert image.format == "PNG"
-    assert json.loads(image.info[SERIES_KEY])["series"]["Decisions logged"] == [3, 5]
+    assert json.loads(image.info[SERIES_KEY])["series"]["Decisions logged"] == [2, 4]
 
 
 @pytest.mark.parametrize(
@@ -292,3 +292,11 @@ def test_stats_mistakes_are_one_line_and_exit_2(
     result = _run(args, _env(DATABASE_URL=seeded_url), tmp_path)
     assert result.returncode == 2
     assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stats_json_totals_are_the_sum_of_the_groups_shown(seeded_url: str, tmp_path: Path) -> None:
+    document = json.loads(_run([*STATS, "--format", "json"], _env(DATABASE_URL=seeded_url), tmp_path).stdout)
+    total, *rows = document["groups"]
+    for week, figures in enumerate(total["weeks"]):
+        for key in ("decisions_logged", "decisions_churned", "pings_held", "pings_in_hours", "mentions_off_hours"):
+            assert figures[key] == sum(row["weeks"][week][key] for row in rows if row["weeks"] is not None), key

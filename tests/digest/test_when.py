@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.when import local_date, next_catchup
+from digest.when import away_since, local_date, next_catchup, window_start
 from hours.schedule import WORKWEEK, TimeOff, WorkingHours, is_working
 
 BERLIN = WorkingHours(start=time(9), end=time(17), days=WORKWEEK, tz="Europe/Berlin")
@@ -84,3 +84,60 @@ def test_the_next_catch_up_is_after_the_last_and_at_a_worked_start(
     assert is_working(hours, (), due) or is_working(hours, (), due + timedelta(seconds=1))
     if weekly_on is not None:
         assert due - after <= timedelta(days=14)
+
+
+def test_a_daily_catch_up_starts_when_the_person_left_work_not_at_their_last_catch_up() -> None:
+    tuesday_nine = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    monday_nine = tuesday_nine - timedelta(days=1)
+    # They worked Monday 09:00-17:00 in Berlin (16:00 UTC): what was said then, they saw.
+    start = window_start(BERLIN, (), end=tuesday_nine, previous=monday_nine, weekly=False)
+    assert start == datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+    # A /catchup asked for at 20:00 is later than that: the next one starts there.
+    asked = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    assert window_start(BERLIN, (), end=tuesday_nine, previous=asked, weekly=False) == asked
+
+
+def test_after_a_weekend_or_time_off_the_catch_up_covers_all_of_it_up_to_two_weeks() -> None:
+    monday_nine = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    assert window_start(BERLIN, (), end=monday_nine, previous=None, weekly=False) == datetime(
+        2026, 3, 6, 16, 0, tzinfo=UTC
+    )
+    # Off Thursday and Friday: from Wednesday's end.
+    off = (TimeOff(first=date(2026, 3, 5), last=date(2026, 3, 6)),)
+    start = window_start(BERLIN, off, end=monday_nine, previous=datetime(2026, 3, 4, 8, 0, tzinfo=UTC), weekly=False)
+    assert start == datetime(2026, 3, 4, 16, 0, tzinfo=UTC)
+    # A month off: two weeks at most.
+    month = (TimeOff(first=date(2026, 2, 9), last=date(2026, 3, 6)),)
+    assert window_start(BERLIN, month, end=monday_nine, previous=None, weekly=False) == monday_nine - timedelta(days=14)
+
+
+def test_a_weekly_catch_up_covers_the_week_since_the_last_one() -> None:
+    monday_nine = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    previous = monday_nine - timedelta(days=7)
+    assert window_start(BERLIN, (), end=monday_nine, previous=previous, weekly=True) == previous
+
+
+def test_an_overnight_worker_is_away_from_the_end_of_their_shift() -> None:
+    night = WorkingHours(start=time(22), end=time(6), days=WORKWEEK, tz="Asia/Kolkata")
+    # Tuesday's shift starts 22:00 in Kolkata (16:30 UTC); Monday's ended Tuesday 06:00 there (00:30 UTC).
+    due = datetime(2026, 3, 3, 16, 30, tzinfo=UTC)
+    assert away_since(night, (), before=due, within=timedelta(days=14)) == datetime(2026, 3, 3, 0, 30, tzinfo=UTC)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["Europe/Berlin", "America/Los_Angeles", "Asia/Kathmandu", "Pacific/Kiritimati"]),
+    st.integers(min_value=0, max_value=23),
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=0, max_value=60 * 24 * 30),
+)
+def test_the_time_away_is_never_inside_a_worked_shift_and_never_longer_than_asked(
+    tz: str, start_hour: int, length: int, minutes: int
+) -> None:
+    hours = WorkingHours(start=time(start_hour), end=time((start_hour + length) % 24), days=WORKWEEK, tz=tz)
+    before = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+    since = away_since(hours, (), before=before, within=timedelta(days=14))
+    assert before - timedelta(days=14) <= since <= before
+    # The minute after they left, they were not at work.
+    if since < before:
+        assert not is_working(hours, (), since)

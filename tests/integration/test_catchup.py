@@ -349,3 +349,29 @@ def test_a_replica_releasing_pings_first_leaves_them_to_the_catch_up_due_at_the_
     assert "The contract is ready to sign" in json.dumps(dm.params["blocks"])
     assert _tick(deps, handoff, clock, DANA_START + timedelta(minutes=3)).get("pings_delivered") is None
     assert len(_all_dms_to(fake_slack, "U2")) == 1
+
+
+def test_the_next_mornings_catch_up_covers_only_the_time_away_and_not_the_readers_own_words(
+    live: LiveServer, fake_slack: FakeSlack, deps: Deps, handoff: HandoffApp, clock: FixedClock
+) -> None:
+    _world(fake_slack)
+    fake_slack.add_channel(TEAM_ID, "C2", name="scratch", members=["U1", "U2", "UBOT"])
+    _command(live, "/hours", "", user="U2")
+    assert _tick(deps, handoff, clock, DANA_START)["catchups_sent"] == 1
+    # Dana works Monday 09:00-17:00 in Los Angeles (17:00-01:00 UTC): this she saw herself.
+    _say(live, fake_slack, "Standup moves to 10:00 from tomorrow", at=DANA_START + timedelta(hours=2))
+    # After her day: her own notes, and Ravi's news.
+    evening = DANA_START + timedelta(hours=9)
+    _say(live, fake_slack, "I will check the deploy first thing", at=evening, user="U2")
+    _say(live, fake_slack, "Scratch: retry the flaky test", at=evening + timedelta(minutes=1), user="U2", channel="C2")
+    _say(live, fake_slack, "The deploy went out, all green", at=evening + timedelta(hours=1), user="U3")
+    assert _tick(deps, handoff, clock, DANA_START + timedelta(days=1))["catchups_sent"] == 1
+    tuesday = json.dumps(_dms_to(fake_slack, "U2")[-1].params["blocks"], ensure_ascii=False)
+    assert "The deploy went out, all green" in tuesday
+    assert "Standup moves" not in tuesday and "check the deploy first thing" not in tuesday
+    # A channel where only she spoke has nothing she missed; #general counts Ravi's one message.
+    assert "scratch" not in tuesday and "<#C2" not in tuesday
+    assert "1 message" in tuesday and "2 messages" not in tuesday
+    with deps.session_factory() as session:
+        record = session.scalars(select(CatchUpRecord).order_by(CatchUpRecord.window_end.desc())).first()
+        assert record is not None and record.window_start == DANA_START + timedelta(hours=8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,24 @@ def test_a_link_leading_out_of_an_unpacked_export_is_refused(
     message = _refused(run_import, folder)
 
     assert "general/2026-02-20.json leads outside the export" in message
+    assert _nothing_written(factory)
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "users.json"])
+def test_a_symbolic_link_inside_a_zip_is_refused(
+    tmp_path: Path, run_import: Importer, factory: sessionmaker[Session], target: str
+) -> None:
+    path = acme().zip(tmp_path / "export.zip")
+    with zipfile.ZipFile(path, "a") as archive:
+        link = zipfile.ZipInfo("general/2026-02-20.json")
+        # How `zip --symlinks` stores a link: the Unix mode in the upper bits, the target as the content.
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, target)
+
+    message = _refused(run_import, path)
+
+    assert "holds a symbolic link (general/2026-02-20.json)" in message and AGAIN in message
+    assert "\n" not in message
     assert _nothing_written(factory)
 
 

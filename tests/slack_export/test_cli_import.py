@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import shutil
+import string
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, pool, select
 
+from slack_export.json_files import MAX_ELEMENT_BYTES
 from store.models import Decision
 from tests.slack_export.acme import acme
 from tests.support import TEAM_ID
@@ -89,3 +94,75 @@ def test_an_unmigrated_database_is_told_to_migrate_first(tmp_path: Path) -> None
     result = _handoff(["import", str(path), "--team", TEAM_ID], f"sqlite:///{tmp_path / 'new.db'}", tmp_path)
 
     assert result.returncode == 2 and "run `handoff migrate` first" in result.stderr
+
+
+# Runs the command given in its arguments with its address space capped at 2 GB, then prints the peak
+# memory (kilobytes) of that command alone. Measured from this small process rather than from the test's:
+# a child forked from pytest would count pytest's own pages until it execs.
+MEASURED = """
+import resource, subprocess, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(done.returncode)
+"""
+
+
+def _import_measured(path: Path, database_url: str, cwd: Path) -> tuple[int, str, int]:
+    """`handoff import` of `path`: exit code, stderr, and the process's peak memory in MB.
+
+    Its address space is capped at 2 GB, so that a regression fails here with a MemoryError instead
+    of taking the machine's memory (the old code grew past 23 GB on such an archive).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HANDOFF_", "OPENAI_", "DATABASE_"))}
+    env["DATABASE_URL"] = database_url
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURED, HANDOFF, "import", str(path), "--team", TEAM_ID],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return done.returncode, done.stderr, int(done.stdout.strip().splitlines()[-1]) // 1024
+
+
+@pytest.mark.parametrize("member", ["users.json", "general/2026-02-27.json"])
+def test_an_archive_nesting_arrays_100000_deep_is_refused_in_one_line_in_bounded_memory(
+    tmp_path: Path, database_url: str, member: str
+) -> None:
+    export = acme()
+    deep = b"[" * 100_000 + b"]" * 100_000
+    if member == "users.json":
+        export.users = deep
+    else:
+        export.days["general"]["2026-02-27"] = deep
+    path = export.zip(tmp_path / "deep.zip")
+    assert path.stat().st_size < 8 * 1024
+
+    code, stderr, peak_mb = _import_measured(path, database_url, tmp_path)
+
+    assert code == 1, stderr
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith(f"handoff import: {path}: {member} nests more than 64 levels deep")
+    assert peak_mb < 300, f"peak {peak_mb} MB"
+    assert _decision_count(database_url) == 0
+
+
+def test_the_largest_entry_within_the_limits_imports_in_under_300_mb(tmp_path: Path, database_url: str) -> None:
+    # The worst shape for memory: one entry (a person) of 1.65 million distinct short strings, 15.7 MB of
+    # JSON, just under the 16 MB an entry may have: ijson builds it whole, each string an object.
+    export = acme()
+    rnd = random.Random(7)
+    people = list(export.users) if isinstance(export.users, list) else []
+    fields = ["".join(rnd.choices(string.ascii_letters, k=6)) for _ in range(1_650_000)]
+    people[0] = {**people[0], "profile": {**people[0]["profile"], "fields": fields}}
+    export.users = json.dumps(people).encode()
+    assert 15 << 20 < len(export.users) < MAX_ELEMENT_BYTES
+    path = export.zip(tmp_path / "large.zip")
+
+    code, stderr, peak_mb = _import_measured(path, database_url, tmp_path)
+
+    assert code == 0, stderr
+    assert peak_mb < 300, f"peak {peak_mb} MB"

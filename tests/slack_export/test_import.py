@@ -17,6 +17,7 @@ from store import channels, decisions, people
 from store.models import CatchUpPrefs, Channel, Decision, Job, Message, Reaction
 from store.slack_time import ts_to_datetime
 from tests.conftest import START
+from tests.integration_payloads import INCIDENT, INCIDENT_TEXT, PULL_REQUEST, PULL_REQUEST_TEXT, SHARED
 from tests.slack_export.acme import (
     EDITED,
     FREEZE,
@@ -32,6 +33,7 @@ from tests.slack_export.acme import (
     acme,
 )
 from tests.slack_export.conftest import Importer
+from tests.slack_export.exports import SlackExport, channel, message, reactions, ts_at, user
 from tests.support import TEAM_ID
 
 
@@ -204,3 +206,36 @@ def test_a_long_import_shows_its_progress_on_a_terminal(
     assert "Checking the export" in shown
     # Every entry of the channels' readable day files (not the DMs' or the unknown folder's).
     assert "Importing messages" in shown and "18/18" in shown and "100%" in shown
+
+
+def test_an_import_reads_attachments_and_blocks_as_the_live_path_does(
+    tmp_path: Path, run_import: Importer, factory: sessionmaker[Session]
+) -> None:
+    day = "2026-02-27"
+    export = SlackExport(
+        users=[user("U1", "ana"), user("U3", "ravi")],
+        channels=[channel("C1", "general", ["U1", "U3"])],
+        days={
+            "general": {
+                day: [
+                    message(
+                        ts_at(day, 9),
+                        None,
+                        "",
+                        subtype="bot_message",
+                        bot_id="B0GITHUB",
+                        attachments=PULL_REQUEST,
+                        reactions=reactions(("memo", ["U1"])),
+                    ),
+                    message(ts_at(day, 10), "U3", "", blocks=INCIDENT, reactions=reactions(("memo", ["U1"]))),
+                    message(ts_at(day, 11), "U1", "", attachments=SHARED),
+                ]
+            }
+        },
+    )
+    assert run_import(export.zip(tmp_path / "export.zip")).complete
+    with factory() as session:
+        filed = [d.text for d in session.scalars(select(Decision).order_by(Decision.id))]
+        shared = session.scalars(select(Message.text).where(Message.user_id == "U1")).one()
+    assert filed == [PULL_REQUEST_TEXT, INCIDENT_TEXT]
+    assert shared == "ravi\nFreeze deploys until the latency incident is closed"
