@@ -20,7 +20,8 @@ from digest.text import inert, one_line
 from store.channel_summaries import Bucket
 
 EXCERPT = 160
-POINTS_PER_CHANNEL = 5
+# A night's incident channel can hold a dozen things to know; the DM's budget still bounds the whole.
+POINTS_PER_CHANNEL = 12
 # The source a model's summary carries (digest.llm), and how its label names a model it does not know.
 LLM_SOURCE = "llm"
 GENERATED_BY_DEFAULT = "a language model"
@@ -223,7 +224,11 @@ def _digest(
         name=info.name,
         message_count=summary.message_count,
         points=tuple(
-            Item(text=point.text, link=message_link(url, team_id, channel_id, point.ts) if point.ts else None)
+            Item(
+                text=point.text,
+                link=message_link(url, team_id, channel_id, point.ts, point.thread_ts) if point.ts else None,
+                group=point.category,
+            )
             for point in points[:POINTS_PER_CHANNEL]
         ),
         link=channel_link(url, team_id, channel_id),

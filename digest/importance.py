@@ -1,0 +1,390 @@
+"""What a line of a channel is worth to someone back from the night: cues, chatter, facts, informativeness.
+
+A line's *cues* say what it is — a decision stated in prose, a blocker, an incident or its
+resolution, a question or request to the team, a change of plan or date — and each is a few
+phrases a reader would recognise, so every score can be explained by the words that earned it.
+*Chatter* (greetings, thanks, laughter, emoji, "+1", food, a line of one or two words) costs a
+line more than any cue earns it, so "lol" and "coffee time ☕" never reach a catch-up. *Facts*
+(times, figures with units, versions, dates, links, code) and the line's *informativeness* against
+its own channel (the BM25 weight of its word stems: "deploy" says little in #deploys) add to it.
+
+Everything here but `informativeness` depends on the text alone, so it is worked out once per
+distinct text (`TextCues`) and the per-window cost is a sum over a few stems.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain, islice
+
+import snowballstemmer
+
+from digest.model import BLOCKED, CHANGE, DECIDED, INCIDENT, QUESTION
+from digest.text import mentioned_users, unescape
+
+# What each cue is worth. A line with a cue and a few words of substance clears THRESHOLD; a line
+# without one needs facts and informative words together, or a lively thread, to get there.
+CUE_WEIGHTS = {DECIDED: 4.0, BLOCKED: 4.0, INCIDENT: 4.0, CHANGE: 3.5, QUESTION: 3.0}
+# When a line carries several cues, the category it is shown under (a question deciding nothing is a question).
+CUE_ORDER = (INCIDENT, BLOCKED, DECIDED, CHANGE, QUESTION)
+EXTRA_CUE = 0.5
+ANSWERED = 2.0
+# Each fact a line carries, up to three: a result with its figures says more than one with a date.
+FACT = 0.75
+MOST_FACTS = 3
+# Informativeness: the BM25 weights of the line's stems, summed and scaled so that a line of a dozen
+# words rare in its channel reaches the cap.
+INFORMATIVE_SCALE = 24.0
+INFORMATIVE_CAP = 2.0
+# Chatter: laughter, food and small talk topics are social whatever else the line says; a line that is
+# only greetings, thanks, agreement or emoji is nothing but chatter.
+SOCIAL = 5.0
+ONLY_CHATTER = 8.0
+# Greetings or thanks inside a longer line: a little, since "thanks! the fix is out" still reports.
+POLITE = 1.0
+# A line of fewer content words than this, with no cue, says too little to quote.
+FEW_WORDS = 3
+FEW_WORDS_PENALTY = 2.0
+SHORT_CUE = 2.0
+THRESHOLD = 3.0
+
+_WORD = re.compile(r"\w+(?:['\u2019]\w+)?")
+_TOKEN = re.compile(r"<[^<>\n]*>")
+_SHORTCODE = re.compile(r":[a-z0-9_+'-]+:")
+_CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
+
+
+def _cue(*phrases: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+
+
+# Phrases are matched on the text with Slack's tokens taken out and curly apostrophes made straight.
+_CUES: dict[str, re.Pattern[str]] = {
+    DECIDED: _cue(
+        r"final (?:call|decision|answer)",
+        r"(?:we|we're|we are|we'll|let's|let us|i'd say we) (?:go(?:ing)? with|stick(?:ing)? with)",
+        r"going with",
+        r"decided",
+        r"decision(?: is|:| made)",
+        r"(?:we|everyone|all) agreed",
+        r"agreed (?:on|to|that|with)",
+        r"consensus",
+        r"settled on",
+        r"signed off",
+        r"sign-off",
+        r"green-?lit",
+        r"greenlit",
+        r"the plan is",
+        r"we will",
+        r"we'll (?:ship|use|keep|launch|move|drop|do)",
+        r"(?:approved|approves) (?:the|for|by)",
+        r"is approved",
+        r"we chose",
+        r"confirm(?:ed|ing)?[:,]",
+        r"chosen",
+        r"no-go",
+        r"go/no-go",
+        r"it's a go",
+    ),
+    BLOCKED: _cue(
+        r"blocked",
+        r"blocking",
+        r"blocker",
+        r"waiting (?:for|on)",
+        r"(?:can't|cannot|can not|unable to|won't be able to)[^.?!\n]{0,80}?until",
+        r"stuck (?:on|with|at|behind)",
+        r"held up",
+        r"on hold",
+        r"depends on",
+        r"(?:no|without) access",
+        r"need[s]? [^.?!\n]{0,40}?before (?:we|i|it|anyone)",
+        r"can't (?:merge|deploy|ship|release|proceed|continue|test|log in|access)",
+        r"cannot (?:merge|deploy|ship|release|proceed|continue|test|log in|access)",
+    ),
+    INCIDENT: _cue(
+        r"(?:is|are|was|went|goes|still) down",
+        r"outage",
+        r"incident",
+        r"sev ?[0-3]",
+        r"sev-[0-3]",
+        r"5\d\d(?:s| errors| responses)",
+        r"error rate",
+        r"errors? (?:spik\w*|are up)",
+        r"degraded",
+        r"paging",
+        r"paged",
+        r"fail(?:ing|ed) over",
+        r"failover",
+        r"data loss",
+        r"corrupt\w*",
+        r"roll(?:ed|ing)? ?back",
+        r"rollback",
+        r"revert(?:ed|ing)?",
+        r"hotfix\w*",
+        r"mitigat\w*",
+        r"resolved",
+        r"recovered",
+        r"back to normal",
+        r"all clear",
+        r"root cause",
+        r"post-?mortem",
+        r"rca",
+        r"status ?page",
+        r"customers? (?:report\w*|affected|impact\w*|are seeing)",
+        r"(?:is|are) failing",
+        r"leak\w*",
+        r"breach\w*",
+        r"root[- ]caused?",
+        r"caused by",
+        r"the cause",
+        r"turns out",
+        r"found it",
+        r"fail(?:ed|s|ing)? silently",
+        r"failures?",
+        r"timed out",
+        r"(?:lock|connection|gateway|read|request|statement) time-?outs?",
+        r"dropping",
+        r"action items?",
+    ),
+    CHANGE: _cue(
+        r"change of plans?",
+        r"plan change",
+        r"(?:moved|moving|moves|move) (?:to|from|up|back|it to|the \w+ to)",
+        r"postpon\w*",
+        r"push(?:ed|ing)? (?:back|out|it to|to)",
+        r"delay(?:ed|ing)?",
+        r"reschedul\w*",
+        r"slipp(?:ed|ing)",
+        r"heads[- ]up",
+        r"instead of",
+        r"no longer",
+        r"cancel+(?:ed|ing|s)?",
+        r"called off",
+        r"new (?:date|deadline|eta|plan|owner)",
+        r"from now on",
+        r"going forward",
+        r"starting (?:today|tomorrow|monday|tuesday|wednesday|thursday|friday|next week)",
+        r"deprecat\w*",
+        r"(?:code )?freeze",
+        r"switch(?:ed|ing)? (?:to|over)",
+        r"replac(?:es|ed|ing)",
+        r"sunset\w*",
+        r"(?:is|are) now (?:on|at|due|owned)",
+        r"careful",
+        r"warning",
+        r"watch out",
+        r"beware",
+        r"fyi",
+        r"psa",
+        r"(?:don't|do not) (?:deploy|redeploy|merge|ship|run|use|touch|restart)",
+    ),
+}
+# A question or request to the team: asked of anyone, of someone named, or with words that ask for an answer.
+_ASKS = _cue(
+    r"anyone",
+    r"anybody",
+    r"someone",
+    r"somebody",
+    r"who",
+    r"whoever",
+    r"why",
+    r"which",
+    r"should (?:we|i)",
+    r"do we",
+    r"does (?:anyone|anybody|this|that|it)",
+    r"can (?:we|you|someone|i)",
+    r"could (?:we|you|someone)",
+    r"would (?:you|someone|anyone)",
+    r"any (?:idea|ideas|thoughts|objections|concerns|update|updates|news)",
+    r"thoughts",
+    r"opinions?",
+    r"what(?:'s| is| are| do| does| should)",
+    r"how (?:do|should|can|does|are)",
+    r"when (?:is|are|do|does|will|can|should)",
+    r"is it (?:ok|okay|safe|fine)",
+    r"ok to",
+    r"okay to",
+    r"team",
+    r"folks",
+    r"all",
+    r"y'all",
+)
+_REQUEST = _cue(r"please", r"pls", r"plz", r"can you", r"could you", r"need you to", r"would you")
+_BROADCAST = re.compile(r"<!(?:here|channel|everyone|subteam\^)")
+
+_LAUGHTER = _cue(
+    r"lol\w*", r"lmao\w*", r"rofl", r"ha(?:ha)+h?", r"he(?:he)+", r"ja(?:ja)+", r"xd+", r"kek", r"lulz", r"jk"
+)
+_FOOD = _cue(
+    r"coffee", r"espresso", r"latte", r"cappuccino", r"tea", r"chai", r"matcha", r"lunch", r"breakfast", r"brunch",
+    r"dinner", r"snacks?", r"pizza", r"tacos?", r"burritos?", r"sushi", r"ramen", r"pho", r"curry", r"biryani",
+    r"dosa", r"donuts?", r"doughnuts?", r"bagels?", r"croissants?", r"cake", r"cookies?", r"beers?", r"wine",
+    r"drinks", r"happy hour", r"hungry", r"food", r"bento", r"onigiri", r"pretzels?", r"kaffee", r"fika",
+    r"boba", r"smoothie", r"ice cream", r"gelato", r"churros", r"empanadas?", r"dumplings?", r"bon app[eé]tit",
+    r"itadakimasu", r"kitchen", r"cafeteria", r"canteen", r"delicious", r"yummy", r"brownies?", r"muffins?",
+)  # fmt: skip
+_SMALL_TALK = _cue(
+    r"weekend", r"weather", r"sunny", r"raining", r"snowing", r"birthday", r"vacation", r"holidays?",
+    r"puppy", r"kitten", r"my (?:dog|cat)", r"netflix", r"movie", r"playlist", r"song", r"the match",
+    r"the game", r"world cup", r"gym", r"sleepy", r"tired", r"jet ?lag\w*", r"mondays", r"fridays",
+    r"happy (?:friday|monday|new year|holidays|diwali|lunar new year)", r"meme",
+)  # fmt: skip
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words that, with emoji and punctuation, make up a line that says nothing but hello, thanks or yes.
+_CHATTER_WORDS = _word_set(
+    """
+    hi hey hello hiya yo gm gn morning mornin evening afternoon night good nite howdy ciao hola bonjour servus
+    moin namaste salut hallo konnichiwa ohayo ohayou annyeong welcome bye cya later see you ya soon all everyone
+    folks team thanks thank thx ty tysm cheers merci danke gracias arigato arigatou grazie obrigado obrigada kudos
+    appreciated appreciate it nice cool great awesome amazing sweet neat wow omg yay woo woohoo congrats
+    congratulations bravo ok okay k kk yes yep yeah yup ya sure same here agreed agree true fair indeed exactly
+    this sgtm lgtm ack noted roger np no problem worries of course ah oh oops ugh hmm meh lol haha the a an and
+    for so much very too again back im i'm i am just and me also +1 1 plus one
+    """
+)
+# Greetings and thanks: inside a longer line, they cost it a little when they are half of it.
+_POLITE_WORDS = _word_set(
+    """
+    hi hey hello hiya gm gn morning evening night howdy ciao hola bonjour servus moin namaste welcome bye cya
+    thanks thank thx ty tysm cheers merci danke gracias arigato arigatou grazie obrigado obrigada kudos congrats
+    congratulations bravo appreciated awesome amazing yay woohoo
+    """
+)
+# Function words left out of the content words (a short list kept here: the packaged ones drop
+# work words too, such as "affected" and "added").
+STOP_WORDS = _word_set(
+    """
+    a an the and or but if then so of to in on at by for with from as into onto over under about after before
+    up down out off this that these those there here it its it's is are was were be been being am do does did
+    done doing have has had having will would shall should can could may might must i i'm i've i'll i'd me my
+    mine we we're we've we'll we'd us our ours you you're you've you'll your yours he him his she her they
+    they're them their what which who whom whose when where why how all any both each few more most other some
+    such no nor not only own same than too very just also still yet now again ever get got gets getting let
+    let's lets ok okay yes yeah yep like really actually maybe please thanks thank
+    """
+)
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """A word's Snowball (Porter 2) stem, interned: "blocked" and "blocking" are one word to the ranking."""
+    return sys.intern(_STEMMER.stemWord(word))
+
+
+# Facts a line can carry: a clock time, a figure with a unit or a currency, a version, a date, a ticket.
+_FACT = re.compile(
+    r"\b\d{1,2}:\d{2}\b|\b\d{1,2} ?(?:am|pm)\b|\b\d+(?:[.,]\d+)?\s?(?:%|ms|s|sec|secs|seconds|min|mins|minutes|h|hrs?"
+    r"|hours?|days?|weeks?|gb|mb|kb|tb|k|m|x|rps|qps|req/s|users|customers|tenants|orders|errors|nodes|pods|eur|usd)(?!\w)"
+    r"|[$€£¥]\s?\d|\bv?\d+\.\d+(?:\.\d+)+\b|\bv\d+(?:\.\d+)?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov"
+    r"|dec)[a-z]* \d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{4}-\d{2}-\d{2}\b|\bq[1-4]\b|\butc\b|\b(?:monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|eod|eow)\b|\b[A-Z][A-Z0-9]+-\d+\b",
+    re.IGNORECASE,
+)
+_LINK = re.compile(r"<(?:https?|mailto):[^<>]*>|https?://\S+")
+
+
+@dataclass(frozen=True)
+class TextCues:
+    """What a text says about itself, whatever channel it was written in."""
+
+    # Categories whose cues the text carries, in CUE_ORDER.
+    cues: tuple[str, ...]
+    # The interned stems of its content words (no stop words), each once.
+    stems: frozenset[str]
+    content_words: int
+    # How many facts it carries (times, figures, versions, dates, tickets, links, code), counted up to MOST_FACTS.
+    facts: int
+    # How much chatter costs it (0.0 for none).
+    chatter: float
+
+    @property
+    def category(self) -> str | None:
+        """The category the line is shown under: its first cue in CUE_ORDER, if any."""
+        return self.cues[0] if self.cues else None
+
+    @property
+    def base(self) -> float:
+        """Its score before informativeness and engagement: cues and facts less chatter."""
+        return self.weight(answered=False)
+
+    def weight(self, *, answered: bool) -> float:
+        """Its score before informativeness and engagement; a question someone `answered` asks nothing now."""
+        cues = [cue for cue in self.cues if not (answered and cue == QUESTION)]
+        # What an answered question was about is in its answers now: they are the lines to quote.
+        value = -ANSWERED if answered and QUESTION in self.cues else 0.0
+        if cues:
+            value += max(CUE_WEIGHTS[cue] for cue in cues) + EXTRA_CUE * (len(cues) - 1)
+            if self.content_words < FEW_WORDS:
+                # "rolling back", "on hold": a cue in a line of a word or two is a status, not the news.
+                value -= SHORT_CUE
+        elif self.content_words < FEW_WORDS:
+            value -= FEW_WORDS_PENALTY
+        value += FACT * min(self.facts, MOST_FACTS)
+        return value - self.chatter
+
+
+def text_cues(text: str) -> TextCues:
+    """Read a message's text (Slack's format) for its cues, content words, facts and chatter."""
+    plain = unescape(_TOKEN.sub(" ", text)).replace("\u2019", "'")
+    prose = _CODE.sub(" ", plain)
+    # ":tada:" and ":+1:" are emoji, not the words "tada" and "1".
+    words = [word.lower() for word in _WORD.findall(_SHORTCODE.sub(" ", prose))]
+    content = [word for word in words if word not in STOP_WORDS and not word.isdigit()]
+    cues = [category for category in CUE_ORDER if category != QUESTION and _CUES[category].search(prose)]
+    mentions = mentioned_users(text)
+    asks = "?" in prose and (mentions or _BROADCAST.search(text) or _ASKS.search(prose))
+    if asks or (mentions and _REQUEST.search(prose)):
+        cues.append(QUESTION)
+    facts = sum(
+        1 for _ in islice(chain(_FACT.finditer(plain), _LINK.finditer(text), _CODE.finditer(plain)), MOST_FACTS)
+    )
+    return TextCues(
+        cues=tuple(cue for cue in CUE_ORDER if cue in cues),
+        stems=frozenset(stem(word) for word in content),
+        content_words=len(content),
+        facts=facts,
+        chatter=_chatter(plain, words, content),
+    )
+
+
+def _chatter(plain: str, words: list[str], content: list[str]) -> float:
+    """What chatter costs a line: laughter, food and small talk, or nothing but greetings, thanks and emoji."""
+    if not words:
+        # Emoji, "+1" as a shortcode, punctuation: nothing to read.
+        return ONLY_CHATTER
+    if all(word in _CHATTER_WORDS for word in words):
+        return ONLY_CHATTER
+    if _LAUGHTER.search(plain) or _FOOD.search(plain) or _SMALL_TALK.search(plain) or _has_emoji_food(plain):
+        return SOCIAL
+    polite = sum(1 for word in words if word in _POLITE_WORDS)
+    return POLITE if polite and polite * 2 >= len(content) else 0.0
+
+
+_FOOD_EMOJI = frozenset("☕🍵🍕🌮🌯🍩🍰🎂🍺🍻🥂🍷🥐🍜🍣🥯🍪🍫🍔🍟🍱🍙🥨🧋🍦🍨🥟🍛🍲🍿🥞🧁")
+
+
+def _has_emoji_food(plain: str) -> bool:
+    return any(char in _FOOD_EMOJI for char in plain)
+
+
+def informativeness(stems: frozenset[str], document_frequency: Mapping[str, int], documents: int) -> float:
+    """How much a line's words say against its channel's own vocabulary (BM25 weights, summed, capped)."""
+    if not stems or documents <= 0:
+        return 0.0
+    total = 0.0
+    for word in stems:
+        seen = document_frequency.get(word, 0)
+        total += math.log(1.0 + (documents - seen + 0.5) / (seen + 0.5))
+    return min(INFORMATIVE_CAP, total / INFORMATIVE_SCALE)
