@@ -27,8 +27,8 @@ from itertools import chain
 from typing import NamedTuple
 
 from digest.collector import collector_paused
-from digest.importance import INFORMATIVE_CAP, THRESHOLD, TextCues, informativeness, text_cues
-from digest.model import DECIDED, ChannelSummary, ChannelWindow, Line, SummaryPoint
+from digest.importance import CUE_WEIGHTS, INFORMATIVE_CAP, THRESHOLD, TextCues, informativeness, text_cues
+from digest.model import DECIDED, QUESTION, ChannelSummary, ChannelWindow, Line, SummaryPoint
 from digest.text import mentioned_users, one_line, unescape
 
 _WORD = re.compile(r"\w+")
@@ -42,8 +42,10 @@ ENGAGEMENT = 0.5
 REACTIONS = 0.5
 # Recency orders lines of equal weight (the latest first); it never makes a line important.
 RECENCY = 0.25
-# Content words of a reply that answers its thread's question.
-ANSWER_WORDS = 3
+# How much of the question an answer's point quotes before the answer.
+QUESTION_CHARS = 100
+# What the answer to a thread's question earns: the question's own weight.
+ANSWER = CUE_WEIGHTS[QUESTION]
 # Points quoted from one thread: its opening, and the turns that matter (a cause, a resolution).
 PER_THREAD = 3
 # Token-set overlap above which two texts are the same paste with a word changed.
@@ -198,9 +200,9 @@ class ExtractiveSummarizer:
                 stems = Counter(chain.from_iterable(features_of(line.text).cues.stems for line in lines.values()))
             return stems
 
-        def candidate(line: Line, thread: str, lively: float, floor: float, answered: bool) -> _Candidate | None:
+        def candidate(line: Line, thread: str, extra: float, floor: float, answered: bool) -> _Candidate | None:
             cues = features_of(line.text).cues
-            weight = cues.weight(answered=answered) + lively + (FILED_DECISION if line.ts in decision_ts else 0.0)
+            weight = cues.weight(answered=answered) + extra + (FILED_DECISION if line.ts in decision_ts else 0.0)
             if line.reactions:
                 weight += REACTIONS * _log2_1p(line.reactions)
             if weight + INFORMATIVE_CAP < floor:
@@ -215,11 +217,10 @@ class ExtractiveSummarizer:
 
         important: list[_Candidate] = []
         for ts, kept in threads.items():
-            lively, answered = self._engagement(kept)
+            lively, answer = self._engagement(kept)
             for position, line in enumerate(kept):
-                opens = position == 0
                 found = candidate(
-                    line, ts, _share(lively, opens=opens, answered=answered), THRESHOLD, opens and answered
+                    line, ts, _extra(line, position, lively, answer), THRESHOLD, not position and answer is not None
                 )
                 if found is not None:
                     important.append(found)
@@ -242,10 +243,12 @@ class ExtractiveSummarizer:
         heapq.heapify(ranked)
         points: list[SummaryPoint] = []
         shown: list[tuple[str, ...]] = []
+        # Lines a point shows, its own or the question it answers: none is shown twice.
+        quoted: set[str] = set()
         per_thread: Counter[str] = Counter()
         while ranked and len(points) < self.max_points:
             found = heapq.heappop(ranked)
-            if per_thread[found.thread] >= PER_THREAD:
+            if per_thread[found.thread] >= PER_THREAD or found.ts in quoted:
                 continue
             line = lines[found.ts]
             words = self._features_of(line.text).words
@@ -253,8 +256,11 @@ class ExtractiveSummarizer:
                 continue
             shown.append(words)
             per_thread[found.thread] += 1
-            filed = line.ts in decision_ts
-            points.append(self._point(threads[found.thread], line, -found.rank, filed=filed))
+            point, question = self._point(
+                threads[found.thread], line, -found.rank, filed=found.ts in decision_ts, quoted=quoted
+            )
+            quoted.update(ts for ts in (line.ts, question) if ts is not None)
+            points.append(point)
         return points
 
     def _gist(
@@ -266,20 +272,19 @@ class ExtractiveSummarizer:
         """A quiet channel's one most substantial line that is not chatter (none when all of it is)."""
         best: _Candidate | None = None
         for ts, kept in threads.items():
-            lively, answered = self._engagement(kept)
+            lively, answer = self._engagement(kept)
             for position, line in enumerate(kept):
                 cues = self._features_of(line.text).cues
                 if cues.chatter or cues.content_words < 2:
                     continue
-                opens = position == 0
                 found = candidate(
-                    line, ts, _share(lively, opens=opens, answered=answered), -math.inf, opens and answered
+                    line, ts, _extra(line, position, lively, answer), -math.inf, not position and answer is not None
                 )
                 if found is not None and (best is None or found < best):
                     best = found
         if best is None:
             return []
-        return [self._point(threads[best.thread], lines[best.ts], -best.rank, filed=False)]
+        return [self._point(threads[best.thread], lines[best.ts], -best.rank, filed=False, quoted=set())[0]]
 
     def _threads(self, window: ChannelWindow) -> tuple[dict[str, list[Line]], int]:
         """The window's threads as `group_threads` makes them (empty ones left out), and its people's messages."""
@@ -302,22 +307,20 @@ class ExtractiveSummarizer:
                 kept.append(line)
         return threads, people
 
-    def _engagement(self, kept: list[Line]) -> tuple[float, bool]:
-        """What a thread's replies, repliers and reactions add to its first line, and whether a reply answered
-        it: an answered question asks nothing now."""
+    def _engagement(self, kept: list[Line]) -> tuple[float, Line | None]:
+        """What a thread's replies, repliers and reactions add to its first line, and, when that line asked a
+        question, the reply that answered it (its first that says something: not "+1", "not me" or "no idea")."""
         if len(kept) == 1:
-            return 0.0, False
+            return 0.0, None
         replies = len(kept) - 1
         repliers = len({line.user_id for line in kept[1:]})
         reactions = sum(line.reactions for line in kept[1:])
         lively = ENGAGEMENT * (_log2_1p(replies) + _log2_1p(repliers) + REACTIONS * _log2_1p(reactions))
-        # An answer says something: a reply that is not chatter, with a few content words (the asker's own
-        # "nvm, found it: …" included; "+1", "not me 🙃" and "I'll take it" do not answer).
-        answered = any(
-            not (cues := self._features_of(line.text).cues).chatter and cues.content_words >= ANSWER_WORDS
-            for line in kept[1:]
-        )
-        return lively, answered
+        if QUESTION not in self._features_of(kept[0].text).cues.cues:
+            return lively, None
+        # The asker's own "nvm, found it: …" answers too.
+        answer = next((line for line in kept[1:] if self._features_of(line.text).cues.answers), None)
+        return lively, answer
 
     def _features_of(self, text: str) -> Features:
         found = self._features.get(text)
@@ -327,8 +330,14 @@ class ExtractiveSummarizer:
             found = self._features[text] = features(text)
         return found
 
-    def _point(self, kept: list[Line], line: Line, value: float, *, filed: bool) -> SummaryPoint:
-        """A point quoting `line`: a thread's first line notes its replies and carries the thread's mentions."""
+    def _point(
+        self, kept: list[Line], line: Line, value: float, *, filed: bool, quoted: set[str]
+    ) -> tuple[SummaryPoint, str | None]:
+        """A point quoting `line`, and the ts of the question it quotes too, if any.
+
+        A thread's first line notes its replies and carries the thread's mentions; the answer to a
+        thread's question quotes the question first, unless a point already shows it (`quoted`).
+        """
         excerpt = one_line(line.text, limit=self.excerpt_chars)
         opens = line is kept[0]
         cues = self._features_of(line.text).cues
@@ -339,22 +348,34 @@ class ExtractiveSummarizer:
         else:
             mentions = frozenset(self._features_of(line.text).mentions)
             note = ""
+        category = DECIDED if filed else cues.category
+        asked, question_ts = "", None
+        if not opens and self._engagement(kept)[1] is line:
+            # An answer reads with its question, which is not shown on its own once answered.
+            question = kept[0]
+            category = category or QUESTION
+            if question.ts not in quoted:
+                asked = f"<@{question.user_id}> asked: {one_line(question.text, limit=QUESTION_CHARS)} → "
+                question_ts = question.ts
         # A reply links into its thread; a thread's first line (its parent, or the first reply in the window) to itself.
         thread_ts = line.thread_ts if line.thread_ts and line.thread_ts != line.ts else None
-        return SummaryPoint(
-            text=f"<@{line.user_id}>: {excerpt}{note}",
+        point = SummaryPoint(
+            text=f"{asked}<@{line.user_id}>: {excerpt}{note}",
             ts=line.ts,
             mentions=mentions,
             score=value,
-            category=DECIDED if filed else cues.category,
+            category=category,
             thread_ts=thread_ts,
         )
+        return point, question_ts
 
 
-def _share(lively: float, *, opens: bool, answered: bool) -> float:
-    """What a thread's liveliness adds to one of its lines: to its first line, unless that asked a question
-    the thread answered (then the talk was about the answer, which stands on its own words)."""
-    return lively if opens and not answered else 0.0
+def _extra(line: Line, position: int, lively: float, answer: Line | None) -> float:
+    """What a line's place in its thread adds: the thread's liveliness to its first line, unless that asked a
+    question the thread answered; then the question's weight goes to the answer, which is the news now."""
+    if position == 0:
+        return 0.0 if answer is not None else lively
+    return ANSWER if line is answer else 0.0
 
 
 def _log2_1p(count: int) -> float:

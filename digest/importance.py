@@ -52,6 +52,8 @@ FEW_WORDS = 3
 FEW_WORDS_PENALTY = 2.0
 SHORT_CUE = 2.0
 THRESHOLD = 3.0
+# Content words a reply needs to answer a question.
+ANSWER_WORDS = 3
 
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)?")
 _TOKEN = re.compile(r"<[^<>\n]*>")
@@ -102,7 +104,9 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"on hold",
         r"depends on",
         r"(?:no|without) access",
-        r"need[s]? [^.?!\n]{0,40}?before (?:we|i|it|anyone)",
+        r"need[s]? [^.?!\n]{0,40}?before (?:we|i|it|anyone|launch|release|shipping|merging|the (?:launch|release))",
+        r"(?:doesn't|don't|does not|do not|won't|will not) (?:support|work with|allow)",
+        r"not supported",
         r"can't (?:merge|deploy|ship|release|proceed|continue|test|log in|access)",
         r"cannot (?:merge|deploy|ship|release|proceed|continue|test|log in|access)",
     ),
@@ -150,6 +154,11 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"(?:lock|connection|gateway|read|request|statement) time-?outs?",
         r"dropping",
         r"action items?",
+        r"lag",
+        r"lagging",
+        r"alerts? (?:muted|firing|fired|silenced)",
+        r"(?:latency|error|cpu|memory) spikes?",
+        r"spik(?:ed|ing)",
     ),
     CHANGE: _cue(
         r"change of plans?",
@@ -197,6 +206,11 @@ _ASKS = _cue(
     r"should (?:we|i)",
     r"do we",
     r"does (?:anyone|anybody|this|that|it)",
+    r"did (?:we|you|anyone|anybody|it|that|this|the)",
+    r"did \w+ (?:run|work|pass|fail|happen|land|ship)",
+    r"(?:has|have) (?:anyone|anybody|we|you)",
+    r"is there",
+    r"are we",
     r"can (?:we|you|someone|i)",
     r"could (?:we|you|someone)",
     r"would (?:you|someone|anyone)",
@@ -214,6 +228,13 @@ _ASKS = _cue(
     r"all",
     r"y'all",
 )
+_EVASIVE = re.compile(
+    r"\W*(?:no idea|not sure|no clue|dunno|idk|not me|i don't know|i do not know|no one knows|nobody knows"
+    r"|good question|same question|same here|i wish i knew|beats me)(?!\w)",
+    re.IGNORECASE,
+)
+# "Is the staging database back?", "Should we …?": a question that opens with its verb asks the channel.
+_YES_NO = re.compile(r"\W*(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|may)\s", re.IGNORECASE)
 _REQUEST = _cue(r"please", r"pls", r"plz", r"can you", r"could you", r"need you to", r"would you")
 _BROADCAST = re.compile(r"<!(?:here|channel|everyone|subteam\^)")
 
@@ -308,6 +329,13 @@ class TextCues:
     facts: int
     # How much chatter costs it (0.0 for none).
     chatter: float
+    # It opens with "no idea", "not sure", "not me": as a reply, it answers nothing.
+    evasive: bool = False
+
+    @property
+    def answers(self) -> bool:
+        """Whether, as a reply, it answers a question: it says something, and is not "no idea" or "not me"."""
+        return not self.chatter and not self.evasive and self.content_words >= ANSWER_WORDS
 
     @property
     def category(self) -> str | None:
@@ -344,7 +372,9 @@ def text_cues(text: str) -> TextCues:
     content = [word for word in words if word not in STOP_WORDS and not word.isdigit()]
     cues = [category for category in CUE_ORDER if category != QUESTION and _CUES[category].search(prose)]
     mentions = mentioned_users(text)
-    asks = "?" in prose and (mentions or _BROADCAST.search(text) or _ASKS.search(prose))
+    asks = "?" in prose and (
+        mentions or _BROADCAST.search(text) or _ASKS.search(prose) or (_YES_NO.match(prose) and len(content) >= 3)
+    )
     if asks or (mentions and _REQUEST.search(prose)):
         cues.append(QUESTION)
     facts = sum(
@@ -356,6 +386,7 @@ def text_cues(text: str) -> TextCues:
         content_words=len(content),
         facts=facts,
         chatter=_chatter(plain, words, content),
+        evasive=bool(_EVASIVE.match(prose)),
     )
 
 
