@@ -20,7 +20,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, islice
+from itertools import islice
 
 import snowballstemmer
 
@@ -61,15 +61,85 @@ _SHORTCODE = re.compile(r":[a-z0-9_+'-]+:")
 _CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
 
 
-def _cue(*phrases: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Function words left out of the content words (a short list kept here: the packaged ones drop
+# work words too, such as "affected" and "added").
+STOP_WORDS = _word_set(
+    """
+    a an the and or but if then so of to in on at by for with from as into onto over under about after before
+    up down out off this that these those there here it its it's is are was were be been being am do does did
+    done doing have has had having will would shall should can could may might must i i'm i've i'll i'd me my
+    mine we we're we've we'll we'd us our ours you you're you've you'll your yours he him his she her they
+    they're them their what which who whom whose when where why how all any both each few more most other some
+    such no nor not only own same than too very just also still yet now again ever get got gets getting let
+    let's lets ok okay yes yeah yep like really actually maybe please thanks thank
+    """
+)
+
+
+class _Cue:
+    """Phrases matched as whole words, tried only on a text holding a word that one of them needs.
+
+    A regular expression of dozens of phrases costs tens of microseconds per text, and most texts hold
+    none of them. Each phrase names one word a match cannot do without (`_needed`); a text none of
+    whose words starts with one of those cannot match, so the expression runs only on the others
+    (and on any text with a digit for a phrase that needs no word, like "5\\d\\d errors").
+    """
+
+    def __init__(self, *phrases: str) -> None:
+        self.phrases = phrases
+        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+        needed = [_needed(phrase) for phrase in phrases]
+        # A phrase that needs no word but a digit is tried on texts with one; one needing neither, on every text.
+        self.always = any(words is None for words in needed)
+        self.on_digits = any(words == () for words in needed)
+        self.prefixes = tuple(sorted({word for words in needed if words for word in words}))
+
+    def search(self, text: str, words: list[str], digits: bool) -> bool:
+        """Whether one of the phrases is in `text`, whose lower-cased words are `words`."""
+        if not (self.always or (digits and self.on_digits) or any(word.startswith(self.prefixes) for word in words)):
+            return False
+        return self.pattern.search(text) is not None
+
+
+# A group with what quantifies it, a character class, an escape, a count: where a phrase is not plain words.
+_GROUP = re.compile(r"\((?:[^()]|\([^()]*\))*\)[?*+]?|\[[^\]]*\][?*+]?|\\[a-zA-Z][?*+]?|\{[^}]*\}\??")
+# A word at a word's start: not after a letter, a removed group, or a character made optional.
+_LITERAL_WORD = re.compile(r"(?<![a-z0-9'\x00?*])[a-z][a-z']*[?*]?")
+
+
+def _needed(phrase: str) -> tuple[str, ...] | None:
+    """A word prefix every text matching `phrase` holds: one word outside any group and not optional
+    ("blocked"; "stick" in "stick(?:ing)? with"). Empty when the phrase needs a digit and no word (it
+    opens with one); None when it needs neither, as far as this can tell."""
+    top = _GROUP.sub("\x00", phrase.lower())
+    words = []
+    for found in _LITERAL_WORD.findall(top):
+        # "moves?" needs "move"; a word's last letter made optional is not needed.
+        word = found[:-2] if found.endswith(("?", "*")) else found
+        if len(word) >= 2:
+            words.append(word)
+    if words:
+        # One needed word is enough: the longest that is not a function word says the most.
+        return (max(words, key=lambda word: (word not in STOP_WORDS, len(word))),)
+    if phrase[:1].isdigit() or phrase.startswith("\\d"):
+        return ()
+    return None
+
+
+def _cue(*phrases: str) -> _Cue:
+    return _Cue(*phrases)
 
 
 # Phrases are matched on the text with Slack's tokens taken out and curly apostrophes made straight.
-_CUES: dict[str, re.Pattern[str]] = {
+_CUES: dict[str, _Cue] = {
     DECIDED: _cue(
         r"final (?:call|decision|answer)",
-        r"(?:we|we're|we are|we'll|let's|let us|i'd say we) (?:go(?:ing)? with|stick(?:ing)? with)",
+        r"(?:we|we're|we are|we'll|let's|let us|i'd say we) go(?:ing)? with",
+        r"(?:we|we're|we are|we'll|let's|let us|i'd say we) stick(?:ing)? with",
         r"going with",
         r"decided",
         r"decision(?: is|:| made)",
@@ -84,7 +154,7 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"the plan is",
         r"we will",
         r"we'll (?:ship|use|keep|launch|move|drop|do)",
-        r"(?:approved|approves) (?:the|for|by)",
+        r"approve[sd] (?:the|for|by)",
         r"is approved",
         r"we chose",
         r"confirm(?:ed|ing)?[:,]",
@@ -98,14 +168,16 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"blocking",
         r"blocker",
         r"waiting (?:for|on)",
-        r"(?:can't|cannot|can not|unable to|won't be able to)[^.?!\n]{0,80}?until",
+        r"(?:can't|cannot|can not|unable to|won't be able to)[^.?!\n]{0,80}? until",
         r"stuck (?:on|with|at|behind)",
         r"held up",
         r"on hold",
         r"depends on",
         r"(?:no|without) access",
         r"need[s]? [^.?!\n]{0,40}?before (?:we|i|it|anyone|launch|release|shipping|merging|the (?:launch|release))",
-        r"(?:doesn't|don't|does not|do not|won't|will not) (?:support|work with|allow)",
+        r"(?:doesn't|don't|does not|do not|won't|will not) support",
+        r"(?:doesn't|don't|does not|do not|won't|will not) work with",
+        r"(?:doesn't|don't|does not|do not|won't|will not) allow",
         r"not supported",
         r"can't (?:merge|deploy|ship|release|proceed|continue|test|log in|access)",
         r"cannot (?:merge|deploy|ship|release|proceed|continue|test|log in|access)",
@@ -163,7 +235,7 @@ _CUES: dict[str, re.Pattern[str]] = {
     CHANGE: _cue(
         r"change of plans?",
         r"plan change",
-        r"(?:moved|moving|moves|move) (?:to|from|up|back|it to|the \w+ to)",
+        r"mov(?:ed|ing|es|e) (?:to|from|up|back|it to|the \w+ to)",
         r"postpon\w*",
         r"push(?:ed|ing)? (?:back|out|it to|to)",
         r"delay(?:ed|ing)?",
@@ -179,7 +251,7 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"going forward",
         r"starting (?:today|tomorrow|monday|tuesday|wednesday|thursday|friday|next week)",
         r"deprecat\w*",
-        r"(?:code )?freeze",
+        r"freeze",
         r"switch(?:ed|ing)? (?:to|over)",
         r"replac(?:es|ed|ing)",
         r"sunset\w*",
@@ -190,7 +262,8 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"beware",
         r"fyi",
         r"psa",
-        r"(?:don't|do not) (?:deploy|redeploy|merge|ship|run|use|touch|restart)",
+        r"don't (?:deploy|redeploy|merge|ship|run|use|touch|restart)",
+        r"do not (?:deploy|redeploy|merge|ship|run|use|touch|restart)",
     ),
 }
 # A question or request to the team: asked of anyone, of someone named, or with words that ask for an answer.
@@ -208,7 +281,8 @@ _ASKS = _cue(
     r"does (?:anyone|anybody|this|that|it)",
     r"did (?:we|you|anyone|anybody|it|that|this|the)",
     r"did \w+ (?:run|work|pass|fail|happen|land|ship)",
-    r"(?:has|have) (?:anyone|anybody|we|you)",
+    r"has (?:anyone|anybody|we|you)",
+    r"have (?:anyone|anybody|we|you)",
     r"is there",
     r"are we",
     r"can (?:we|you|someone|i)",
@@ -257,10 +331,6 @@ _SMALL_TALK = _cue(
 )  # fmt: skip
 
 
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
 # Words that, with emoji and punctuation, make up a line that says nothing but hello, thanks or yes.
 _CHATTER_WORDS = _word_set(
     """
@@ -281,19 +351,6 @@ _POLITE_WORDS = _word_set(
     congratulations bravo appreciated awesome amazing yay woohoo
     """
 )
-# Function words left out of the content words (a short list kept here: the packaged ones drop
-# work words too, such as "affected" and "added").
-STOP_WORDS = _word_set(
-    """
-    a an the and or but if then so of to in on at by for with from as into onto over under about after before
-    up down out off this that these those there here it its it's is are was were be been being am do does did
-    done doing have has had having will would shall should can could may might must i i'm i've i'll i'd me my
-    mine we we're we've we'll we'd us our ours you you're you've you'll your yours he him his she her they
-    they're them their what which who whom whose when where why how all any both each few more most other some
-    such no nor not only own same than too very just also still yet now again ever get got gets getting let
-    let's lets ok okay yes yeah yep like really actually maybe please thanks thank
-    """
-)
 
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -304,15 +361,17 @@ def stem(word: str) -> str:
     return sys.intern(_STEMMER.stemWord(word))
 
 
-# Facts a line can carry: a clock time, a figure with a unit or a currency, a version, a date, a ticket.
-_FACT = re.compile(
+# Facts a line can carry: a clock time, a figure with a unit or a currency, a version, a date, a ticket
+# (all with a digit, so only texts with one are searched), or a day or time zone named.
+_FACT_NUMBER = re.compile(
     r"\b\d{1,2}:\d{2}\b|\b\d{1,2} ?(?:am|pm)\b|\b\d+(?:[.,]\d+)?\s?(?:%|ms|s|sec|secs|seconds|min|mins|minutes|h|hrs?"
     r"|hours?|days?|weeks?|gb|mb|kb|tb|k|m|x|rps|qps|req/s|users|customers|tenants|orders|errors|nodes|pods|eur|usd)(?!\w)"
     r"|[$€£¥]\s?\d|\bv?\d+\.\d+(?:\.\d+)+\b|\bv\d+(?:\.\d+)?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov"
-    r"|dec)[a-z]* \d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{4}-\d{2}-\d{2}\b|\bq[1-4]\b|\butc\b|\b(?:monday|tuesday"
-    r"|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|eod|eow)\b|\b[A-Z][A-Z0-9]+-\d+\b",
+    r"|dec)[a-z]* \d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{4}-\d{2}-\d{2}\b|\bq[1-4]\b|\b[A-Z][A-Z0-9]+-\d+\b",
     re.IGNORECASE,
 )
+_FACT_WORDS = _word_set("utc monday tuesday wednesday thursday friday saturday sunday tomorrow tonight eod eow")
+_DIGIT = re.compile(r"\d")
 _LINK = re.compile(r"<(?:https?|mailto):[^<>]*>|https?://\S+")
 
 
@@ -366,38 +425,53 @@ class TextCues:
 def text_cues(text: str) -> TextCues:
     """Read a message's text (Slack's format) for its cues, content words, facts and chatter."""
     plain = unescape(_TOKEN.sub(" ", text)).replace("\u2019", "'")
-    prose = _CODE.sub(" ", plain)
-    # ":tada:" and ":+1:" are emoji, not the words "tada" and "1".
-    words = [word.lower() for word in _WORD.findall(_SHORTCODE.sub(" ", prose))]
+    prose = _CODE.sub(" ", plain) if "`" in plain else plain
+    lowered = prose.lower()
+    # Every word, shortcodes' included, for the cues' prefilter; ":tada:" and ":+1:" are emoji, not words, to the rest.
+    every = _WORD.findall(lowered)
+    words = _WORD.findall(_SHORTCODE.sub(" ", lowered)) if ":" in lowered else every
     content = [word for word in words if word not in STOP_WORDS and not word.isdigit()]
-    cues = [category for category in CUE_ORDER if category != QUESTION and _CUES[category].search(prose)]
-    mentions = mentioned_users(text)
+    digits = _DIGIT.search(plain) is not None
+    found = {category for category, cue in _CUES.items() if cue.search(prose, every, digits)}
+    mentions = mentioned_users(text) if "<@" in text else frozenset()
     asks = "?" in prose and (
-        mentions or _BROADCAST.search(text) or _ASKS.search(prose) or (_YES_NO.match(prose) and len(content) >= 3)
+        mentions
+        or _BROADCAST.search(text)
+        or _ASKS.search(prose, every, digits)
+        or (_YES_NO.match(prose) and len(content) >= 3)
     )
-    if asks or (mentions and _REQUEST.search(prose)):
-        cues.append(QUESTION)
-    facts = sum(
-        1 for _ in islice(chain(_FACT.finditer(plain), _LINK.finditer(text), _CODE.finditer(plain)), MOST_FACTS)
-    )
+    if asks or (mentions and _REQUEST.search(prose, every, digits)):
+        found.add(QUESTION)
+    facts = sum(1 for word in every if word in _FACT_WORDS)
+    if digits:
+        facts += sum(1 for _ in islice(_FACT_NUMBER.finditer(plain), MOST_FACTS))
+    if "http" in text or "mailto:" in text:
+        facts += len(_LINK.findall(text))
+    if "`" in plain:
+        facts += len(_CODE.findall(plain))
     return TextCues(
-        cues=tuple(cue for cue in CUE_ORDER if cue in cues),
+        cues=tuple(cue for cue in CUE_ORDER if cue in found),
         stems=frozenset(stem(word) for word in content),
         content_words=len(content),
-        facts=facts,
-        chatter=_chatter(plain, words, content),
-        evasive=bool(_EVASIVE.match(prose)),
+        facts=min(facts, MOST_FACTS),
+        chatter=_chatter(plain, words, content, every, digits),
+        evasive=_EVASIVE.match(prose) is not None,
     )
 
 
-def _chatter(plain: str, words: list[str], content: list[str]) -> float:
+def _chatter(plain: str, words: list[str], content: list[str], every: list[str], digits: bool) -> float:
     """What chatter costs a line: laughter, food and small talk, or nothing but greetings, thanks and emoji."""
     if not words:
         # Emoji, "+1" as a shortcode, punctuation: nothing to read.
         return ONLY_CHATTER
     if all(word in _CHATTER_WORDS for word in words):
         return ONLY_CHATTER
-    if _LAUGHTER.search(plain) or _FOOD.search(plain) or _SMALL_TALK.search(plain) or _has_emoji_food(plain):
+    if (
+        _LAUGHTER.search(plain, every, digits)
+        or _FOOD.search(plain, every, digits)
+        or _SMALL_TALK.search(plain, every, digits)
+        or _has_emoji_food(plain)
+    ):
         return SOCIAL
     polite = sum(1 for word in words if word in _POLITE_WORDS)
     return POLITE if polite and polite * 2 >= len(content) else 0.0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest import importance
 from digest.extractive import ExtractiveSummarizer
 from digest.importance import THRESHOLD, informativeness, stem, text_cues
 from digest.model import ChannelSummary
@@ -136,3 +138,20 @@ def test_a_window_of_any_chatter_quotes_none_of_it(texts: list[str]) -> None:
     summary = ExtractiveSummarizer().summarize(window(*(msg(n, f"U{n % 5}", text) for n, text in enumerate(texts))))
 
     assert summary.points == ()
+
+
+_ALL_CUES = [*importance._CUES.values(), importance._ASKS, importance._REQUEST, importance._LAUGHTER]
+_ALL_CUES += [importance._FOOD, importance._SMALL_TALK]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_cue_prefilter_never_hides_a_match(data: st.DataObject) -> None:
+    cue = data.draw(st.sampled_from(_ALL_CUES))
+    phrase = data.draw(st.sampled_from(cue.phrases))
+    found = data.draw(st.from_regex(re.compile(phrase, re.IGNORECASE), fullmatch=True))
+    text = f"so {found} then"
+    words = re.findall(r"\w+(?:['\u2019]\w+)?", text.lower())
+
+    if cue.pattern.search(text):
+        assert cue.search(text, words, bool(re.search(r"\d", text)))
