@@ -27,7 +27,15 @@ from itertools import chain
 from typing import NamedTuple
 
 from digest.collector import collector_paused
-from digest.importance import CUE_WEIGHTS, INFORMATIVE_CAP, THRESHOLD, TextCues, informativeness, text_cues
+from digest.importance import (
+    CUE_WEIGHTS,
+    INFORMATIVE_CAP,
+    THRESHOLD,
+    TextCues,
+    idf_weights,
+    informativeness,
+    text_cues,
+)
 from digest.model import DECIDED, QUESTION, ChannelSummary, ChannelWindow, Line, SummaryPoint
 from digest.text import mentioned_users, one_line, unescape
 
@@ -161,6 +169,15 @@ class _Candidate(NamedTuple):
     seconds: float
     ts: str
     thread: str
+    line: Line
+
+
+class _Weighed(NamedTuple):
+    """A line of the window with its thread, its cues and what it weighs before informativeness."""
+
+    line: Line
+    thread: str
+    cues: TextCues
     weight: float
 
 
@@ -186,57 +203,76 @@ class ExtractiveSummarizer:
             return self._summarize(window)
 
     def _summarize(self, window: ChannelWindow) -> ChannelSummary:
-        features_of = self._features_of
         threads, people = self._threads(window)
-        start, decision_ts = window.start, window.decision_ts
+        stems, hopeful = self._weighed(threads, window.decision_ts)
+        start = window.start
         span = (window.end - start).total_seconds()
-        lines = {line.ts: line for kept in threads.values() for line in kept}
-        stems: Counter[str] | None = None
+        idf: dict[str, float] | None = None
 
-        def frequencies() -> Counter[str]:
-            # Counted once per window, and only when a line needs weighing against it.
-            nonlocal stems
-            if stems is None:
-                stems = Counter(chain.from_iterable(features_of(line.text).cues.stems for line in lines.values()))
-            return stems
+        def candidates(floor: float, eligible: Iterable[_Weighed]) -> list[_Candidate]:
+            nonlocal idf
+            if idf is None:
+                # Counted once per window, and only when a line needs weighing against it.
+                idf = idf_weights(Counter(chain.from_iterable(stems)), len(stems))
+            found = []
+            for line, thread, cues, before in eligible:
+                weight = before + informativeness(cues.stems, idf)
+                if weight < floor:
+                    continue
+                seconds = (line.posted_at - start).total_seconds()
+                share = seconds / span if span > 0 else 1.0
+                recency = 1.0 if share >= 1.0 else share if share > 0.0 else 0.0
+                found.append(_Candidate(-(weight + RECENCY * recency), -seconds, line.ts, thread, line))
+            return found
 
-        def candidate(line: Line, thread: str, extra: float, floor: float, answered: bool) -> _Candidate | None:
-            cues = features_of(line.text).cues
-            weight = cues.weight(answered=answered) + extra + (FILED_DECISION if line.ts in decision_ts else 0.0)
-            if line.reactions:
-                weight += REACTIONS * _log2_1p(line.reactions)
-            if weight + INFORMATIVE_CAP < floor:
-                return None
-            weight += informativeness(cues.stems, frequencies(), len(lines))
-            if weight < floor:
-                return None
-            seconds = (line.posted_at - start).total_seconds()
-            share = seconds / span if span > 0 else 1.0
-            recency = 1.0 if share >= 1.0 else share if share > 0.0 else 0.0
-            return _Candidate(-(weight + RECENCY * recency), -seconds, line.ts, thread, weight)
-
-        important: list[_Candidate] = []
-        for ts, kept in threads.items():
-            lively, answer = self._engagement(kept)
-            for position, line in enumerate(kept):
-                found = candidate(
-                    line, ts, _extra(line, position, lively, answer), THRESHOLD, not position and answer is not None
-                )
-                if found is not None:
-                    important.append(found)
-        points = self._pick(important, threads, lines, decision_ts)
+        points = self._pick(candidates(THRESHOLD, hopeful) if hopeful else [], threads, window.decision_ts)
         if not points:
-            points = self._gist(threads, lines, candidate)
+            # A quiet channel's one most substantial line that is not chatter (none when all of it is).
+            best = min(candidates(-math.inf, self._substantial(threads, window.decision_ts)), default=None)
+            if best is not None:
+                points = [self._point(threads[best.thread], best.line, -best.rank, filed=False, quoted=set())[0]]
         return ChannelSummary(
             channel_id=window.channel_id, message_count=people, points=tuple(points), source=self.name
         )
 
+    def _weighed(
+        self, threads: dict[str, list[Line]], decision_ts: frozenset[str], *, floor: float = THRESHOLD - INFORMATIVE_CAP
+    ) -> tuple[list[frozenset[str]], list[_Weighed]]:
+        """Every line's stems, and the lines that weigh at least `floor` before informativeness (what their cues,
+        place in their thread and reactions give them): most lines of a busy day cannot clear the threshold."""
+        features_of, known = self._features_of, self._features
+        stems: list[frozenset[str]] = []
+        weighed: list[_Weighed] = []
+        for ts, kept in threads.items():
+            lively, answer = self._engagement(kept) if len(kept) > 1 else (0.0, None)
+            first = True
+            for line in kept:
+                cues = (known.get(line.text) or features_of(line.text)).cues
+                stems.append(cues.stems)
+                if first:
+                    # An answered question's talk was about its answer: the answer gets the weight.
+                    weight = cues.weight(answered=True) if answer is not None else cues.base + lively
+                    first = False
+                else:
+                    weight = cues.base + ANSWER if line is answer else cues.base
+                if line.reactions:
+                    weight += REACTIONS * _log2_1p(line.reactions)
+                if decision_ts and line.ts in decision_ts:
+                    weight += FILED_DECISION
+                if weight >= floor:
+                    weighed.append(_Weighed(line, ts, cues, weight))
+        return stems, weighed
+
+    def _substantial(self, threads: dict[str, list[Line]], decision_ts: frozenset[str]) -> list[_Weighed]:
+        """Every line that is not chatter and has a couple of content words, weighed as `_weighed` weighs."""
+        return [
+            each
+            for each in self._weighed(threads, decision_ts, floor=-math.inf)[1]
+            if not each.cues.chatter and each.cues.content_words >= 2
+        ]
+
     def _pick(
-        self,
-        ranked: list[_Candidate],
-        threads: dict[str, list[Line]],
-        lines: dict[str, Line],
-        decision_ts: frozenset[str],
+        self, ranked: list[_Candidate], threads: dict[str, list[Line]], decision_ts: frozenset[str]
     ) -> list[SummaryPoint]:
         """The best candidates, a few per thread, each paste or "+1" once."""
         # Only the first few are wanted: a heap gives them without sorting every line of the day.
@@ -250,7 +286,7 @@ class ExtractiveSummarizer:
             found = heapq.heappop(ranked)
             if per_thread[found.thread] >= PER_THREAD or found.ts in quoted:
                 continue
-            line = lines[found.ts]
+            line = found.line
             words = self._features_of(line.text).words
             if any(near_duplicates(words, seen) for seen in shown):
                 continue
@@ -262,29 +298,6 @@ class ExtractiveSummarizer:
             quoted.update(ts for ts in (line.ts, question) if ts is not None)
             points.append(point)
         return points
-
-    def _gist(
-        self,
-        threads: dict[str, list[Line]],
-        lines: dict[str, Line],
-        candidate: Callable[[Line, str, float, float, bool], _Candidate | None],
-    ) -> list[SummaryPoint]:
-        """A quiet channel's one most substantial line that is not chatter (none when all of it is)."""
-        best: _Candidate | None = None
-        for ts, kept in threads.items():
-            lively, answer = self._engagement(kept)
-            for position, line in enumerate(kept):
-                cues = self._features_of(line.text).cues
-                if cues.chatter or cues.content_words < 2:
-                    continue
-                found = candidate(
-                    line, ts, _extra(line, position, lively, answer), -math.inf, not position and answer is not None
-                )
-                if found is not None and (best is None or found < best):
-                    best = found
-        if best is None:
-            return []
-        return [self._point(threads[best.thread], lines[best.ts], -best.rank, filed=False, quoted=set())[0]]
 
     def _threads(self, window: ChannelWindow) -> tuple[dict[str, list[Line]], int]:
         """The window's threads as `group_threads` makes them (empty ones left out), and its people's messages."""
@@ -368,14 +381,6 @@ class ExtractiveSummarizer:
             thread_ts=thread_ts,
         )
         return point, question_ts
-
-
-def _extra(line: Line, position: int, lively: float, answer: Line | None) -> float:
-    """What a line's place in its thread adds: the thread's liveliness to its first line, unless that asked a
-    question the thread answered; then the question's weight goes to the answer, which is the news now."""
-    if position == 0:
-        return 0.0 if answer is not None else lively
-    return ANSWER if line is answer else 0.0
 
 
 def _log2_1p(count: int) -> float:

@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import islice
 
 import snowballstemmer
@@ -80,6 +80,10 @@ STOP_WORDS = _word_set(
 )
 
 
+# Needed word prefixes by their first two letters (every prefix has at least two), with their cue.
+_PREFIXES: dict[str, list[tuple[str, _Cue]]] = {}
+
+
 class _Cue:
     """Phrases matched as whole words, tried only on a text holding a word that one of them needs.
 
@@ -97,12 +101,24 @@ class _Cue:
         self.always = any(words is None for words in needed)
         self.on_digits = any(words == () for words in needed)
         self.prefixes = tuple(sorted({word for words in needed if words for word in words}))
+        for prefix in self.prefixes:
+            _PREFIXES.setdefault(prefix[:2], []).append((prefix, self))
 
-    def search(self, text: str, words: list[str], digits: bool) -> bool:
-        """Whether one of the phrases is in `text`, whose lower-cased words are `words`."""
-        if not (self.always or (digits and self.on_digits) or any(word.startswith(self.prefixes) for word in words)):
+    def search(self, text: str, hinted: set[_Cue], digits: bool) -> bool:
+        """Whether one of the phrases is in `text`; `hinted` holds the cues whose needed words it has (`_hinted`)."""
+        if not (self in hinted or self.always or (digits and self.on_digits)):
             return False
         return self.pattern.search(text) is not None
+
+
+def _hinted(words: list[str]) -> set[_Cue]:
+    """The cues one of whose needed words starts one of `words` (lower-cased): one look-up per word for all cues."""
+    found: set[_Cue] = set()
+    for word in words:
+        for prefix, cue in _PREFIXES.get(word[:2], ()):
+            if word.startswith(prefix):
+                found.add(cue)
+    return found
 
 
 # A group with what quantifies it, a character class, an escape, a count: where a phrase is not plain words.
@@ -401,7 +417,7 @@ class TextCues:
         """The category the line is shown under: its first cue in CUE_ORDER, if any."""
         return self.cues[0] if self.cues else None
 
-    @property
+    @cached_property
     def base(self) -> float:
         """Its score before informativeness and engagement: cues and facts less chatter."""
         return self.weight(answered=False)
@@ -432,15 +448,16 @@ def text_cues(text: str) -> TextCues:
     words = _WORD.findall(_SHORTCODE.sub(" ", lowered)) if ":" in lowered else every
     content = [word for word in words if word not in STOP_WORDS and not word.isdigit()]
     digits = _DIGIT.search(plain) is not None
-    found = {category for category, cue in _CUES.items() if cue.search(prose, every, digits)}
+    hinted = _hinted(every)
+    found = {category for category, cue in _CUES.items() if cue.search(prose, hinted, digits)}
     mentions = mentioned_users(text) if "<@" in text else frozenset()
     asks = "?" in prose and (
         mentions
         or _BROADCAST.search(text)
-        or _ASKS.search(prose, every, digits)
+        or _ASKS.search(prose, hinted, digits)
         or (_YES_NO.match(prose) and len(content) >= 3)
     )
-    if asks or (mentions and _REQUEST.search(prose, every, digits)):
+    if asks or (mentions and _REQUEST.search(prose, hinted, digits)):
         found.add(QUESTION)
     facts = sum(1 for word in every if word in _FACT_WORDS)
     if digits:
@@ -454,22 +471,22 @@ def text_cues(text: str) -> TextCues:
         stems=frozenset(stem(word) for word in content),
         content_words=len(content),
         facts=min(facts, MOST_FACTS),
-        chatter=_chatter(plain, words, content, every, digits),
+        chatter=_chatter(plain, words, content, hinted, digits),
         evasive=_EVASIVE.match(prose) is not None,
     )
 
 
-def _chatter(plain: str, words: list[str], content: list[str], every: list[str], digits: bool) -> float:
+def _chatter(plain: str, words: list[str], content: list[str], hinted: set[_Cue], digits: bool) -> float:
     """What chatter costs a line: laughter, food and small talk, or nothing but greetings, thanks and emoji."""
     if not words:
         # Emoji, "+1" as a shortcode, punctuation: nothing to read.
         return ONLY_CHATTER
-    if all(word in _CHATTER_WORDS for word in words):
+    if _CHATTER_WORDS.issuperset(words):
         return ONLY_CHATTER
     if (
-        _LAUGHTER.search(plain, every, digits)
-        or _FOOD.search(plain, every, digits)
-        or _SMALL_TALK.search(plain, every, digits)
+        _LAUGHTER.search(plain, hinted, digits)
+        or _FOOD.search(plain, hinted, digits)
+        or _SMALL_TALK.search(plain, hinted, digits)
         or _has_emoji_food(plain)
     ):
         return SOCIAL
@@ -481,15 +498,17 @@ _FOOD_EMOJI = frozenset("☕🍵🍕🌮🌯🍩🍰🎂🍺🍻🥂🍷🥐🍜
 
 
 def _has_emoji_food(plain: str) -> bool:
-    return any(char in _FOOD_EMOJI for char in plain)
+    return not _FOOD_EMOJI.isdisjoint(plain)
 
 
-def informativeness(stems: frozenset[str], document_frequency: Mapping[str, int], documents: int) -> float:
-    """How much a line's words say against its channel's own vocabulary (BM25 weights, summed, capped)."""
-    if not stems or documents <= 0:
-        return 0.0
-    total = 0.0
-    for word in stems:
-        seen = document_frequency.get(word, 0)
-        total += math.log(1.0 + (documents - seen + 0.5) / (seen + 0.5))
-    return min(INFORMATIVE_CAP, total / INFORMATIVE_SCALE)
+def idf_weights(document_frequency: Mapping[str, int], documents: int) -> dict[str, float]:
+    """Each stem's BM25 inverse document frequency in a channel's window of `documents` lines."""
+    return {word: math.log(1.0 + (documents - seen + 0.5) / (seen + 0.5)) for word, seen in document_frequency.items()}
+
+
+def informativeness(stems: frozenset[str], idf: Mapping[str, float]) -> float:
+    """How much a line's words say against its channel's own vocabulary (their BM25 weights, summed, capped).
+
+    Every stem of the line is in `idf`: its window's lines, the line included, are what it was counted over.
+    """
+    return min(INFORMATIVE_CAP, sum(map(idf.__getitem__, stems)) / INFORMATIVE_SCALE)
