@@ -18,8 +18,8 @@ import math
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 
 import snowballstemmer
@@ -391,7 +391,7 @@ _DIGIT = re.compile(r"\d")
 _LINK = re.compile(r"<(?:https?|mailto):[^<>]*>|https?://\S+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TextCues:
     """What a text says about itself, whatever channel it was written in."""
 
@@ -406,6 +406,13 @@ class TextCues:
     chatter: float
     # It opens with "no idea", "not sure", "not me": as a reply, it answers nothing.
     evasive: bool = False
+    # Its score before informativeness and engagement: cues and facts less chatter (`weight`, worked out once).
+    base: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Frozen: the one assignment goes through object's own setter. Ranking reads `base` for every line of
+        # every window, so it is worked out here, once per distinct text.
+        object.__setattr__(self, "base", self.weight(answered=False))
 
     @property
     def answers(self) -> bool:
@@ -416,11 +423,6 @@ class TextCues:
     def category(self) -> str | None:
         """The category the line is shown under: its first cue in CUE_ORDER, if any."""
         return self.cues[0] if self.cues else None
-
-    @cached_property
-    def base(self) -> float:
-        """Its score before informativeness and engagement: cues and facts less chatter."""
-        return self.weight(answered=False)
 
     def weight(self, *, answered: bool) -> float:
         """Its score before informativeness and engagement; a question someone `answered` asks nothing now."""
