@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest import importance
+from digest import cues
 from digest.extractive import ExtractiveSummarizer
 from digest.importance import THRESHOLD, idf_weights, informativeness, stem, text_cues
 from digest.model import ChannelSummary
@@ -141,12 +141,12 @@ def test_a_window_of_any_chatter_quotes_none_of_it(texts: list[str]) -> None:
 
 
 _ALL_CUES = {
-    **importance._CUES,
-    "asks": importance._ASKS,
-    "request": importance._REQUEST,
-    "laughter": importance._LAUGHTER,
-    "food": importance._FOOD,
-    "small talk": importance._SMALL_TALK,
+    **cues.CUES,
+    "asks": cues.ASKS,
+    "request": cues.REQUEST,
+    "laughter": cues.LAUGHTER,
+    "food": cues.FOOD,
+    "small talk": cues.SMALL_TALK,
 }
 _PHRASES = [(name, n) for name, cue in _ALL_CUES.items() for n in range(len(cue.phrases))]
 
@@ -161,4 +161,4 @@ def test_the_cue_prefilter_never_hides_a_match(name: str, index: int, data: st.D
     words = re.findall(r"\w+(?:['\u2019]\w+)?", text.lower())
 
     if cue.pattern.search(text):
-        assert cue.search(text, importance._hinted(words), bool(re.search(r"\d", text)))
+        assert cue.search(text, cues.hinted_by(words), bool(re.search(r"\d", text)))
