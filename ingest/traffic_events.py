@@ -19,7 +19,10 @@ IGNORED_SUBTYPES = frozenset({"message_replied", "ekm_access_denied"})
 
 def incoming_message(team_id: str, channel_id: str, message: dict[str, Any]) -> IncomingMessage:
     """An IncomingMessage from a Slack message object."""
-    subtype = message.get("subtype")
+    given = message.get("subtype")
+    # A subtype that is not text (malformed payloads carry lists and objects) is Slack narrating
+    # something unknown: kept as a system message without a subtype, never looked up in a set.
+    subtype = given if isinstance(given, str) else None
     ts = str(message["ts"])
     thread_ts = message.get("thread_ts")
     # message events can have $.bot_id while they also carry a user_id (apps acting as users).
@@ -34,7 +37,7 @@ def incoming_message(team_id: str, channel_id: str, message: dict[str, Any]) -> 
         bot_id=message.get("bot_id"),
         subtype=subtype,
         is_bot=is_bot,
-        is_system=subtype not in CONVERSATIONAL_SUBTYPES,
+        is_system=(given is not None and subtype is None) or subtype not in CONVERSATIONAL_SUBTYPES,
     )
 
 
@@ -43,7 +46,7 @@ def on_message(context: EventContext) -> None:
     event = context.event
     subtype = event.get("subtype")
     channel_id = event.get("channel")
-    if subtype in IGNORED_SUBTYPES or not isinstance(channel_id, str):
+    if (isinstance(subtype, str) and subtype in IGNORED_SUBTYPES) or not isinstance(channel_id, str):
         return
     if subtype == "message_changed":
         _on_changed(context, channel_id)
