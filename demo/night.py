@@ -4,6 +4,8 @@ The story follows the sun. San Francisco and New York work through Tuesday after
 Berlin, Bengaluru and Tokyo sleep; then Tokyo, Bengaluru and Berlin take over. A decision is
 filed in #eng and replaced twice overnight, people are mentioned while off, two pings are held
 for their recipients' mornings, and two private channels carry what only their members may read.
+Around it runs the chatter of any real night (greetings, thanks, laughter, coffee, "+1"): the
+catch-ups count it and never quote it.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ class Later:
 
 Beat = CatchUpsForEveryone | Say | React | Supersede | Later
 
-NIGHT: tuple[Beat, ...] = (
+_STORY: tuple[Beat, ...] = (
     CatchUpsForEveryone(utc(0, "16:55"), DANA),
     Say(utc(0, "17:05"), DANA, ENG, "Events store: Postgres, one schema per tenant.", key="schema"),
     React(utc(0, "17:06"), SAM, "schema"),
@@ -160,6 +162,28 @@ NIGHT: tuple[Beat, ...] = (
     Say(utc(1, "08:15"), ANA, LEADS, "Great news. I'll draft the staff offer today and send it to you by Thursday."),
     Say(utc(1, "09:30"), ANA, LAUNCH, "The EU press embargo lifts on the 23rd too, so the date works.", thread="date"),
 )
+
+# What people say that nobody coming back needs to read.
+CHATTER: tuple[Say, ...] = (
+    Say(utc(0, "17:02"), SAM, ENG, "afternoon all 👋"),
+    Say(utc(0, "17:03"), ANA, ENG, "Feierabend for me, tschüss! 👋"),
+    Say(utc(0, "17:45"), SAM, RANDOM, "lunch: tacos or ramen? 🌮🍜"),
+    Say(utc(0, "17:47"), DANA, RANDOM, "tacos, always"),
+    Say(utc(0, "18:10"), DANA, LAUNCH, "🎉🎉"),
+    Say(utc(0, "19:02"), SAM, ENG, "lol the CI bot just approved its own PR"),
+    Say(utc(0, "20:05"), SAM, RANDOM, "coffee time ☕"),
+    Say(utc(0, "22:30"), SAM, ENG, "signing off, good night folks 🌙"),
+    Say(utc(1, "00:30"), MEI, ENG, "ohayou gozaimasu ☀️"),
+    Say(utc(1, "01:12"), RAVI, INCIDENT, "thanks Mei 🙏"),
+    Say(utc(1, "03:40"), RAVI, ENG, "namaste, morning all 🙏"),
+    Say(utc(1, "04:00"), RAVI, RANDOM, "chai break ☕"),
+    Say(utc(1, "06:50"), ANA, ENG, "Guten Morgen ☀️"),
+    Say(utc(1, "07:45"), ANA, RANDOM, "haha love the photo idea 📸"),
+    Say(utc(1, "08:30"), ANA, LAUNCH, "+1"),
+)
+
+# The story and its chatter in the order Slack sees them (a beat and chatter at the same minute: the beat first).
+NIGHT: tuple[Beat, ...] = tuple(sorted((*_STORY, *CHATTER), key=lambda beat: beat.at))
 
 # The night is over once everyone has had their first morning; this far is more than enough.
 LAST_MORNING_BY = utc(2, "00:00")

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from digest.gather import ChannelInfo, DecisionEvent, Gathered, Reader
+from digest.importance import text_cues
 from digest.links import channel_link, message_link
 from digest.model import CatchUp, ChannelDigest, ChannelSummary, Item, Line
 from digest.summaries import bucket_of, speakers, theirs_alone, wanted_channels
@@ -20,7 +21,8 @@ from digest.text import inert, one_line
 from store.channel_summaries import Bucket
 
 EXCERPT = 160
-POINTS_PER_CHANNEL = 5
+# A night's incident channel can hold a dozen things to know; the DM's budget still bounds the whole.
+POINTS_PER_CHANNEL = 12
 # The source a model's summary carries (digest.llm), and how its label names a model it does not know.
 LLM_SOURCE = "llm"
 GENERATED_BY_DEFAULT = "a language model"
@@ -110,9 +112,11 @@ def _threads(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]:
         count = f"{len(lines)} new repl{'y' if len(lines) == 1 else 'ies'}"
         who = f"from {people} people" if people > 1 else f"from <@{lines[-1].user_id}>"
         name = _name(gathered, channel_id)
+        # The latest reply that says something: "thanks!" or "lol" after the answer is not what the thread said.
+        said = next((line for line in reversed(lines) if not _is_chatter(line.text)), lines[-1])
         item = Item(
-            text=f"{count} {who} in your thread in #{name}: {one_line(lines[-1].text, limit=EXCERPT)}",
-            link=message_link(gathered.url, gathered.team_id, channel_id, lines[-1].ts, parent),
+            text=f"{count} {who} in your thread in #{name}: {one_line(said.text, limit=EXCERPT)}",
+            link=message_link(gathered.url, gathered.team_id, channel_id, said.ts, parent),
         )
         # By channel, then by the thread's first new reply: the order the channel's messages came in.
         found.append(((channel_id, lines[0].posted_at, lines[0].ts), item))
@@ -178,6 +182,12 @@ def _decisions(reader: Reader, gathered: Gathered, mine: set[str]) -> list[Item]
 def _name(gathered: Gathered, channel_id: str) -> str:
     """A channel's name for an entry's text (mrkdwn): inert, like anything Slack lets people choose."""
     return inert(gathered.channels[channel_id].name)
+
+
+@lru_cache(maxsize=16_384)
+def _is_chatter(text: str) -> bool:
+    # Every reader's threads are looked at; the same replies' texts come up again and again.
+    return text_cues(text).chatter > 0
 
 
 @lru_cache(maxsize=4_096)
@@ -247,7 +257,11 @@ def _digest(
         name=info.name,
         message_count=summary.message_count,
         points=tuple(
-            Item(text=point.text, link=message_link(url, team_id, channel_id, point.ts) if point.ts else None)
+            Item(
+                text=point.text,
+                link=message_link(url, team_id, channel_id, point.ts, point.thread_ts) if point.ts else None,
+                group=point.category,
+            )
             for point in points[:POINTS_PER_CHANNEL]
         ),
         link=channel_link(url, team_id, channel_id),

@@ -1,10 +1,17 @@
-"""The built-in summarizer: a channel's busiest, most decisive threads, quoted — no model, no network.
+"""The built-in summarizer: a channel's important lines, quoted and grouped — no model, no network.
+
+Each person's line is weighed by `digest.importance` (what it is: a decision, a blocker, an incident,
+a question, a change; its facts; how much its words say against the channel's own vocabulary; less
+any chatter), plus, for a thread's first line, how lively the thread was. Lines that clear the
+threshold are the points, best first, a few per thread; chatter only ever counts. A channel where
+nothing clears it shows its single most substantial line that is not chatter, if it has one.
 
 A morning's window buckets overlap (each time zone's catch-up covers the day before its own
 start), so the same message is ranked for many buckets. What ranking needs of a message's text
-(its words, whether it decides or asks something, whom it mentions) is worked out once and kept
-in a bounded cache keyed by the text itself (they depend on nothing else): an edited message has
-new text, so a new entry, and the many identical "+1"s share one.
+(its words, cues and stems, whom it mentions) is worked out once and kept in a bounded cache keyed
+by the text itself (they depend on nothing else): an edited message has new text, so a new entry,
+and the many identical "+1"s share one. Per window, only the document frequencies of the stems are
+counted, and only lines that could clear the threshold are weighed against them.
 """
 
 from __future__ import annotations
@@ -13,25 +20,42 @@ import heapq
 import math
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from typing import NamedTuple
 
 from digest.collector import collector_paused
-from digest.model import ChannelSummary, ChannelWindow, Line, SummaryPoint
+from digest.importance import (
+    CUE_WEIGHTS,
+    INFORMATIVE_CAP,
+    THRESHOLD,
+    TextCues,
+    idf_weights,
+    informativeness,
+    text_cues,
+)
+from digest.model import DECIDED, QUESTION, ChannelSummary, ChannelWindow, Line, SummaryPoint
 from digest.text import mentioned_users, one_line, unescape
 
-# Phrases that say a thread settled something. Deliberately few: "we'll" alone is mostly small talk.
-_DECISION_PHRASE = re.compile(r"\b(?:decided|agreed|going with|we will|let'?s go with)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _ANY_TOKEN = re.compile(r"<[^<>\n]*>")
 
-# Weights of the rank score. A filed decision beats everything; a decision phrase beats a lively
-# chat of a dozen replies (engagement grows with the log of replies, people and reactions).
+# A filed decision beats everything: someone said so with :memo: or /decision.
 FILED_DECISION = 10.0
-DECISION_WORDS = 5.0
-REQUEST = 3.0
-RECENCY = 1.0
+# Engagement: half of log2 of replies plus log2 of repliers plus half the log2 of reactions (a thread
+# of a dozen replies from five people earns about 3: enough, with a few informative words, without a cue).
+ENGAGEMENT = 0.5
+REACTIONS = 0.5
+# Recency orders lines of equal weight (the latest first); it never makes a line important.
+RECENCY = 0.25
+# How much of the question an answer's point quotes before the answer.
+QUESTION_CHARS = 100
+# What the answer to a thread's question earns: the question's own weight.
+ANSWER = CUE_WEIGHTS[QUESTION]
+# Points quoted from one thread: its opening, and the turns that matter (a cause, a resolution).
+PER_THREAD = 3
 # Token-set overlap above which two texts are the same paste with a word changed.
 NEAR_DUPLICATE = 0.85
 NEAR_DUPLICATE_MIN_WORDS = 6
@@ -59,10 +83,9 @@ class Features(NamedTuple):
 
     words: tuple[str, ...]
     blank: bool
-    decisive: bool
-    request: bool
     # The ids of the well-formed <@U…> mentions, sorted.
     mentions: tuple[str, ...]
+    cues: TextCues
 
 
 FeaturesOf = Callable[[str], Features]
@@ -70,13 +93,11 @@ FeaturesOf = Callable[[str], Features]
 
 def features(text: str) -> Features:
     """Work out a text's features (interned words: a day of messages repeats the same few thousand)."""
-    mentions = tuple(sorted(mentioned_users(text)))
     return Features(
         words=tuple(sys.intern(word) for word in normalized_words(text)),
         blank=not text.strip(),
-        decisive=_is_decision_phrase(text),
-        request=bool(mentions) and "?" in text,
-        mentions=mentions,
+        mentions=tuple(sorted(mentioned_users(text))),
+        cues=text_cues(text),
     )
 
 
@@ -141,63 +162,29 @@ def _repeats(kept: list[Line], line: Line, features_of: FeaturesOf) -> bool:
     return False
 
 
-def _is_decision_phrase(text: str) -> bool:
-    # Phones type a curly apostrophe (U+2019) in "let's".
-    return bool(_DECISION_PHRASE.search(unescape(text).replace("\u2019", "'")))
+class _Candidate(NamedTuple):
+    """A line that may become a point: its rank key first, so a heap orders candidates best first."""
+
+    rank: float
+    seconds: float
+    ts: str
+    thread: str
+    line: Line
 
 
-def _score(kept: list[Line], features_of: FeaturesOf, decision_ts: frozenset[str], recency: float) -> float:
-    """How much a thread deserves a reader's morning: decisions, requests, engagement, recency.
+class _Weighed(NamedTuple):
+    """A line of the window with its thread, its cues and what it weighs before informativeness."""
 
-    `recency` is 0 for a thread last active at the window's start, 1 at its end.
-    """
-    if len(kept) == 1:
-        # Most threads are one message: the same sum as below with no replies (log2(1) is 0.0).
-        line = kept[0]
-        found = features_of(line.text)
-        value = FILED_DECISION if line.ts in decision_ts else DECISION_WORDS if found.decisive else 0.0
-        if found.request:
-            value += REQUEST
-        return value + 0.5 * _log2_1p(line.reactions) + RECENCY * recency
-    filed = decisive = request = False
-    reactions = 0
-    for line in kept:
-        found = features_of(line.text)
-        filed = filed or line.ts in decision_ts
-        decisive = decisive or found.decisive
-        request = request or found.request
-        reactions += line.reactions
-    value = 0.0
-    if filed:
-        value += FILED_DECISION
-    elif decisive:
-        value += DECISION_WORDS
-    if request:
-        value += REQUEST
-    replies = len(kept) - 1
-    repliers = len({line.user_id for line in kept[1:]}) if replies else 0
-    value += _log2_1p(replies) + _log2_1p(repliers) + 0.5 * _log2_1p(reactions)
-    return value + RECENCY * recency
-
-
-def _log2_1p(count: int) -> float:
-    # The same value as math.log2(1 + count), looked up: most threads have few replies and reactions.
-    return _LOG2_1P[count] if count < len(_LOG2_1P) else math.log2(1 + count)
-
-
-def _headline(kept: list[Line], features_of: FeaturesOf, decision_ts: frozenset[str]) -> Line:
-    """The message a thread's point quotes: the filed decision, else the last decisive line, else the parent."""
-    for line in kept:
-        if line.ts in decision_ts:
-            return line
-    decisive = [line for line in kept if features_of(line.text).decisive]
-    return decisive[-1] if decisive else kept[0]
+    line: Line
+    thread: str
+    cues: TextCues
+    weight: float
 
 
 class ExtractiveSummarizer:
-    """Quotes the top threads of a channel's window, ranked; deterministic and offline."""
+    """Quotes the important lines of a channel's window, ranked; deterministic and offline."""
 
-    def __init__(self, *, max_points: int = 5, excerpt_chars: int = 200) -> None:
+    def __init__(self, *, max_points: int = 12, excerpt_chars: int = 200) -> None:
         if max_points < 1 or excerpt_chars < 20:
             raise ValueError("max_points must be at least 1 and excerpt_chars at least 20")
         self.max_points = max_points
@@ -211,58 +198,106 @@ class ExtractiveSummarizer:
         return "extractive"
 
     def summarize(self, window: ChannelWindow) -> ChannelSummary:
-        """Up to `max_points` points, best thread first, each quoting one person's line of it."""
+        """Up to `max_points` points, most important first, each quoting one person's line."""
         with collector_paused():
             return self._summarize(window)
 
     def _summarize(self, window: ChannelWindow) -> ChannelSummary:
-        features_of = self._features_of
         threads, people = self._threads(window)
-        start, decision_ts = window.start, window.decision_ts
+        stems, hopeful = self._weighed(threads, window.decision_ts)
+        start = window.start
         span = (window.end - start).total_seconds()
+        idf: dict[str, float] | None = None
 
-        def ranking(ts: str, kept: list[Line]) -> tuple[float, float, str]:
-            latest = max(line.posted_at for line in kept) if len(kept) > 1 else kept[0].posted_at
-            # Seconds into the window: the recency, and (as the thread's last activity) the tie-break.
-            seconds = (latest - start).total_seconds()
-            share = seconds / span if span > 0 else 1.0
-            recency = 1.0 if share >= 1.0 else share if share > 0.0 else 0.0
-            return -_score(kept, features_of, decision_ts, recency), -seconds, ts
-
-        # A lone message that decides nothing, asks nothing and got no reactions scores its recency
-        # alone, at most 1: such threads (most of a busy day) are ranked only if the others run out.
-        ranked, plain = [], []
-        for ts, kept in threads.items():
-            line = kept[0]
-            if len(kept) == 1 and not line.reactions and line.ts not in decision_ts:
-                found = features_of(line.text)
-                if not (found.decisive or found.request):
-                    plain.append(ts)
+        def candidates(floor: float, eligible: Iterable[_Weighed]) -> list[_Candidate]:
+            nonlocal idf
+            if idf is None:
+                # Counted once per window, and only when a line needs weighing against it.
+                idf = idf_weights(Counter(chain.from_iterable(stems)), len(stems))
+            found = []
+            for line, thread, cues, before in eligible:
+                weight = before + informativeness(cues.stems, idf)
+                if weight < floor:
                     continue
-            ranked.append(ranking(ts, kept))
-        # Only the first few are wanted: a heap gives them without sorting every thread of the day.
-        heapq.heapify(ranked)
-        points: list[SummaryPoint] = []
-        shown: list[tuple[str, ...]] = []
-        while len(points) < self.max_points:
-            if plain and (not ranked or -ranked[0][0] <= 1.0):
-                for ts in plain:
-                    heapq.heappush(ranked, ranking(ts, threads[ts]))
-                plain = []
-            if not ranked:
-                break
-            negative, _, ts = heapq.heappop(ranked)
-            kept = threads[ts]
-            lead = _headline(kept, features_of, decision_ts)
-            words = features_of(lead.text).words
-            # The same paste in two threads, or three top-level "+1"s, make one point (the best-ranked).
-            if any(near_duplicates(words, seen) for seen in shown):
-                continue
-            shown.append(words)
-            points.append(self._point(Thread(ts, tuple(kept)), lead, -negative))
+                seconds = (line.posted_at - start).total_seconds()
+                share = seconds / span if span > 0 else 1.0
+                recency = 1.0 if share >= 1.0 else share if share > 0.0 else 0.0
+                found.append(_Candidate(-(weight + RECENCY * recency), -seconds, line.ts, thread, line))
+            return found
+
+        points = self._pick(candidates(THRESHOLD, hopeful) if hopeful else [], threads, window.decision_ts)
+        if not points:
+            # A quiet channel's one most substantial line that is not chatter (none when all of it is).
+            best = min(candidates(-math.inf, self._substantial(threads, window.decision_ts)), default=None)
+            if best is not None:
+                points = [self._point(threads[best.thread], best.line, -best.rank, filed=False, quoted=set())[0]]
         return ChannelSummary(
             channel_id=window.channel_id, message_count=people, points=tuple(points), source=self.name
         )
+
+    def _weighed(
+        self, threads: dict[str, list[Line]], decision_ts: frozenset[str], *, floor: float = THRESHOLD - INFORMATIVE_CAP
+    ) -> tuple[list[frozenset[str]], list[_Weighed]]:
+        """Every line's stems, and the lines that weigh at least `floor` before informativeness (what their cues,
+        place in their thread and reactions give them): most lines of a busy day cannot clear the threshold."""
+        features_of, known = self._features_of, self._features
+        stems: list[frozenset[str]] = []
+        weighed: list[_Weighed] = []
+        for ts, kept in threads.items():
+            lively, answer = self._engagement(kept) if len(kept) > 1 else (0.0, None)
+            first = True
+            for line in kept:
+                cues = (known.get(line.text) or features_of(line.text)).cues
+                stems.append(cues.stems)
+                if first:
+                    # An answered question's talk was about its answer: the answer gets the weight.
+                    weight = cues.weight(answered=True) if answer is not None else cues.base + lively
+                    first = False
+                else:
+                    weight = cues.base + ANSWER if line is answer else cues.base
+                if line.reactions:
+                    weight += REACTIONS * _log2_1p(line.reactions)
+                if decision_ts and line.ts in decision_ts:
+                    weight += FILED_DECISION
+                if weight >= floor:
+                    weighed.append(_Weighed(line, ts, cues, weight))
+        return stems, weighed
+
+    def _substantial(self, threads: dict[str, list[Line]], decision_ts: frozenset[str]) -> list[_Weighed]:
+        """Every line that is not chatter and has a couple of content words, weighed as `_weighed` weighs."""
+        return [
+            each
+            for each in self._weighed(threads, decision_ts, floor=-math.inf)[1]
+            if not each.cues.chatter and each.cues.content_words >= 2
+        ]
+
+    def _pick(
+        self, ranked: list[_Candidate], threads: dict[str, list[Line]], decision_ts: frozenset[str]
+    ) -> list[SummaryPoint]:
+        """The best candidates, a few per thread, each paste or "+1" once."""
+        # Only the first few are wanted: a heap gives them without sorting every line of the day.
+        heapq.heapify(ranked)
+        points: list[SummaryPoint] = []
+        shown: list[tuple[str, ...]] = []
+        # Lines a point shows, its own or the question it answers: none is shown twice.
+        quoted: set[str] = set()
+        per_thread: Counter[str] = Counter()
+        while ranked and len(points) < self.max_points:
+            found = heapq.heappop(ranked)
+            if per_thread[found.thread] >= PER_THREAD or found.ts in quoted:
+                continue
+            line = found.line
+            words = self._features_of(line.text).words
+            if any(near_duplicates(words, seen) for seen in shown):
+                continue
+            shown.append(words)
+            per_thread[found.thread] += 1
+            point, question = self._point(
+                threads[found.thread], line, -found.rank, filed=found.ts in decision_ts, quoted=quoted
+            )
+            quoted.update(ts for ts in (line.ts, question) if ts is not None)
+            points.append(point)
+        return points
 
     def _threads(self, window: ChannelWindow) -> tuple[dict[str, list[Line]], int]:
         """The window's threads as `group_threads` makes them (empty ones left out), and its people's messages."""
@@ -285,6 +320,21 @@ class ExtractiveSummarizer:
                 kept.append(line)
         return threads, people
 
+    def _engagement(self, kept: list[Line]) -> tuple[float, Line | None]:
+        """What a thread's replies, repliers and reactions add to its first line, and, when that line asked a
+        question, the reply that answered it (its first that says something: not "+1", "not me" or "no idea")."""
+        if len(kept) == 1:
+            return 0.0, None
+        replies = len(kept) - 1
+        repliers = len({line.user_id for line in kept[1:]})
+        reactions = sum(line.reactions for line in kept[1:])
+        lively = ENGAGEMENT * (_log2_1p(replies) + _log2_1p(repliers) + REACTIONS * _log2_1p(reactions))
+        if QUESTION not in self._features_of(kept[0].text).cues.cues:
+            return lively, None
+        # The asker's own "nvm, found it: …" answers too.
+        answer = next((line for line in kept[1:] if self._features_of(line.text).cues.answers), None)
+        return lively, answer
+
     def _features_of(self, text: str) -> Features:
         found = self._features.get(text)
         if found is None:
@@ -293,13 +343,46 @@ class ExtractiveSummarizer:
             found = self._features[text] = features(text)
         return found
 
-    def _point(self, thread: Thread, lead: Line, value: float) -> SummaryPoint:
-        excerpt = one_line(lead.text, limit=self.excerpt_chars)
-        return SummaryPoint(
-            text=f"<@{lead.user_id}>: {excerpt}{reply_note(thread)}",
-            ts=thread.ts,
-            mentions=frozenset(
-                mention for line in thread.messages for mention in self._features_of(line.text).mentions
-            ),
+    def _point(
+        self, kept: list[Line], line: Line, value: float, *, filed: bool, quoted: set[str]
+    ) -> tuple[SummaryPoint, str | None]:
+        """A point quoting `line`, and the ts of the question it quotes too, if any.
+
+        A thread's first line notes its replies and carries the thread's mentions; the answer to a
+        thread's question quotes the question first, unless a point already shows it (`quoted`).
+        """
+        excerpt = one_line(line.text, limit=self.excerpt_chars)
+        opens = line is kept[0]
+        cues = self._features_of(line.text).cues
+        if opens:
+            thread = Thread(kept[0].thread_ts or kept[0].ts, tuple(kept))
+            mentions = frozenset(m for each in kept for m in self._features_of(each.text).mentions)
+            note = reply_note(thread)
+        else:
+            mentions = frozenset(self._features_of(line.text).mentions)
+            note = ""
+        category = DECIDED if filed else cues.category
+        asked, question_ts = "", None
+        if not opens and self._engagement(kept)[1] is line:
+            # An answer reads with its question, which is not shown on its own once answered.
+            question = kept[0]
+            category = category or QUESTION
+            if question.ts not in quoted:
+                asked = f"<@{question.user_id}> asked: {one_line(question.text, limit=QUESTION_CHARS)} → "
+                question_ts = question.ts
+        # A reply links into its thread; a thread's first line (its parent, or the first reply in the window) to itself.
+        thread_ts = line.thread_ts if line.thread_ts and line.thread_ts != line.ts else None
+        point = SummaryPoint(
+            text=f"{asked}<@{line.user_id}>: {excerpt}{note}",
+            ts=line.ts,
+            mentions=mentions,
             score=value,
+            category=category,
+            thread_ts=thread_ts,
         )
+        return point, question_ts
+
+
+def _log2_1p(count: int) -> float:
+    # The same value as math.log2(1 + count), looked up: most threads have few replies and reactions.
+    return _LOG2_1P[count] if count < len(_LOG2_1P) else math.log2(1 + count)

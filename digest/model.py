@@ -10,6 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+# What an important point of a channel is, in the order a catch-up groups them: decisions people stated,
+# what is blocked, incidents and their resolution, questions and requests to the team, changes of plan.
+DECIDED = "decided"
+BLOCKED = "blocked"
+INCIDENT = "incident"
+QUESTION = "question"
+CHANGE = "change"
+CATEGORIES = (DECIDED, BLOCKED, INCIDENT, QUESTION, CHANGE)
+
 
 @dataclass(frozen=True)
 class Line:
@@ -53,6 +62,10 @@ class SummaryPoint:
     # Who the underlying thread addresses (<@U…> mentions), so each reader's copy can put theirs first.
     mentions: frozenset[str] = frozenset()
     score: float = 0.0
+    # One of CATEGORIES, or None for a point that matters without being one of them (a lively thread, a result).
+    category: str | None = None
+    # The thread of a reply quoted on its own, so its permalink opens in the thread.
+    thread_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,8 @@ class Item:
 
     text: str
     link: str | None = None
+    # A channel point's category (one of CATEGORIES), under which the catch-up groups it.
+    group: str | None = None
 
 
 @dataclass(frozen=True)

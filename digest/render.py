@@ -19,7 +19,7 @@ from functools import lru_cache
 from itertools import chain, islice
 from typing import Any
 
-from digest.model import CatchUp, ChannelDigest, Item
+from digest.model import BLOCKED, CHANGE, DECIDED, INCIDENT, QUESTION, CatchUp, ChannelDigest, Item
 from digest.mrkdwn import collapse_whitespace, cut, link, word_count
 from digest.text import escape, inert
 from pings.blocks import when
@@ -52,6 +52,16 @@ GLIMPSE_STEPS = 3
 WORDS_PER_MINUTE = 200
 # Lines remembered by the renderer's caches: a morning's channel points, several times over.
 _LINE_CACHE = 16_384
+
+# A channel's important points are grouped under what they are, in this order; the rest under "Also".
+GROUP_LABELS = {
+    DECIDED: "Decided",
+    BLOCKED: "Blocked",
+    INCIDENT: "Incidents",
+    QUESTION: "Questions",
+    CHANGE: "Changes",
+}
+OTHER_GROUP_LABEL = "Also"
 
 WAITING_TITLE = "*Waiting on you*"
 DECISIONS_TITLE = "*Decided or changed*"
@@ -264,12 +274,48 @@ def _item_steps(title: str, items: tuple[Item, ...], budget: _Budget) -> Iterato
 def _channel_steps(channels: tuple[ChannelDigest, ...], budget: _Budget) -> Iterator[_Step]:
     def steps() -> Iterator[_Step]:
         for channel in channels:
-            # A heading is shown with its first point or, for a channel without points, alone.
-            first = (_bullet(channel.points[0], budget),) if channel.points else ()
-            yield _Step((_channel_heading(channel), *first), 1)
-            yield from (_Step((_bullet(point, budget),), 1) for point in channel.points[1:])
+            if not channel.points:
+                # A channel without points is its heading alone: how many messages, nothing to quote.
+                yield _Step((_channel_heading(channel),), 1)
+                continue
+            grouped = _grouped(channel.points)
+            others = channel.message_count - len(channel.points)
+            for index, (label, point) in enumerate(grouped):
+                # A heading is shown with its first point, a group's label with the group's first point,
+                # and the count of what was not quoted with the last: none of them ever stands alone.
+                lines = [_channel_heading(channel)] if index == 0 else []
+                lines += [label] if label else []
+                lines.append(_bullet(point, budget))
+                if index == len(grouped) - 1 and others > 0:
+                    lines.append(_others_line(others))
+                yield _Step(tuple(lines), 1)
 
     return _titled(CHANNELS_TITLE, steps())
+
+
+def _grouped(points: tuple[Item, ...]) -> list[tuple[str | None, Item]]:
+    """A channel's points under their group labels (Decided, Blocked, …), or as they are when there is one
+    point or none has a group; each label is paired with its group's first point, None elsewhere."""
+    if len(points) < 2 or not any(point.group in GROUP_LABELS for point in points):
+        return [(None, point) for point in points]
+    order = {group: rank for rank, group in enumerate(GROUP_LABELS)}
+    # Stable: within a group, the points keep the channel's own order (the reader's first, then by rank).
+    ranked = sorted(points, key=lambda point: order.get(point.group or "", len(order)))
+    grouped: list[tuple[str | None, Item]] = []
+    previous: str | None = ""
+    for point in ranked:
+        group = point.group if point.group in GROUP_LABELS else None
+        grouped.append((_group_label(group) if group != previous else None, point))
+        previous = group
+    return grouped
+
+
+def _group_label(group: str | None) -> str:
+    return f"_{GROUP_LABELS[group] if group is not None else OTHER_GROUP_LABEL}_"
+
+
+def _others_line(count: int) -> str:
+    return f"_…and {count:,} other message{'' if count == 1 else 's'}_"
 
 
 def _titled(title: str, steps: Iterator[_Step]) -> Iterator[_Step]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from digest.model import CatchUp, ChannelDigest, Item
+from digest.model import CATEGORIES, CatchUp, ChannelDigest, Item
 
 
 def to_json(catchup: CatchUp) -> dict[str, Any]:
@@ -59,8 +59,9 @@ def from_json(data: dict[str, Any]) -> CatchUp:
 
 
 def _item(item: Item) -> dict[str, Any]:
-    return {"text": item.text, "link": item.link}
+    return {"text": item.text, "link": item.link, "group": item.group}
 
 
 def _read_item(data: dict[str, Any]) -> Item:
-    return Item(text=str(data.get("text") or ""), link=data.get("link"))
+    group = data.get("group")
+    return Item(text=str(data.get("text") or ""), link=data.get("link"), group=group if group in CATEGORIES else None)

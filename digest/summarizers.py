@@ -12,7 +12,7 @@ LLM_TIMEOUT_SECONDS = 30.0
 LLM_MAX_RETRIES = 0
 
 
-def build_summarizer(settings: Settings, *, max_points: int = 5) -> Summarizer:
+def build_summarizer(settings: Settings, *, max_points: int = 12) -> Summarizer:
     """The LLM summarizer (extractive as its fallback) when `settings.llm_enabled`, else the extractive one."""
     extractive = ExtractiveSummarizer(max_points=max_points)
     model = settings.handoff_llm_model

@@ -29,7 +29,10 @@ PRIVACY_SUBTYPES = frozenset({"channel_convert_to_private", "channel_convert_to_
 
 def incoming_message(team_id: str, channel_id: str, message: dict[str, Any]) -> IncomingMessage:
     """An IncomingMessage from a Slack message object."""
-    subtype = message.get("subtype")
+    given = message.get("subtype")
+    # A subtype that is not text (malformed payloads carry lists and objects) is Slack narrating
+    # something unknown: kept as a system message without a subtype, never looked up in a set.
+    subtype = given if isinstance(given, str) else None
     ts = str(message["ts"])
     thread_ts = message.get("thread_ts")
     # message events can have $.bot_id while they also carry a user_id (apps acting as users).
@@ -44,7 +47,7 @@ def incoming_message(team_id: str, channel_id: str, message: dict[str, Any]) -> 
         bot_id=message.get("bot_id"),
         subtype=subtype,
         is_bot=is_bot,
-        is_system=subtype not in CONVERSATIONAL_SUBTYPES,
+        is_system=(given is not None and subtype is None) or subtype not in CONVERSATIONAL_SUBTYPES,
     )
 
 
@@ -52,7 +55,7 @@ def on_message(context: EventContext) -> None:
     """`message` in any conversation Handoff is in, every subtype."""
     event = context.event
     subtype = event.get("subtype")
-    if subtype in IGNORED_SUBTYPES:
+    if isinstance(subtype, str) and subtype in IGNORED_SUBTYPES:
         return
     channel_id = required_id(event, "channel")
     if subtype == "message_changed":

@@ -54,7 +54,8 @@ def read_message(team_id: str, channel_id: str, raw: Any) -> Reading:
     if posted_at is None or len(str(ts)) > MAX_ID:
         return Reading(skipped=NO_TS)
     subtype = raw.get("subtype")
-    if subtype in SKIPPED_SUBTYPES:
+    # A subtype that is not text (a list, an object) cannot be looked up in a set: it is an odd id, below.
+    if isinstance(subtype, str) and subtype in SKIPPED_SUBTYPES:
         return Reading(skipped=NOTICES)
     if not all(_id_or_none(raw.get(key), limit) for key, limit in (("user", MAX_ID), ("bot_id", MAX_ID))) or not (
         _id_or_none(subtype, MAX_SUBTYPE)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from digest.model import ChannelSummary, SummaryPoint
+from digest.model import CATEGORIES, ChannelSummary, SummaryPoint
 from store.models import ChannelSummaryRow
 from store.upsert import insert_ignore, table_of
 
@@ -100,7 +100,14 @@ def _insert_many(dialect: str) -> Any:
 
 
 def _point(point: SummaryPoint) -> dict[str, Any]:
-    return {"text": point.text, "ts": point.ts, "mentions": sorted(point.mentions), "score": point.score}
+    return {
+        "text": point.text,
+        "ts": point.ts,
+        "mentions": sorted(point.mentions),
+        "score": point.score,
+        "category": point.category,
+        "thread_ts": point.thread_ts,
+    }
 
 
 def _summary(row: ChannelSummaryRow) -> ChannelSummary:
@@ -113,6 +120,9 @@ def _summary(row: ChannelSummaryRow) -> ChannelSummary:
                 ts=point.get("ts"),
                 mentions=frozenset(point.get("mentions") or ()),
                 score=float(point.get("score") or 0.0),
+                # Summaries cached before points had categories read as uncategorised.
+                category=point.get("category") if point.get("category") in CATEGORIES else None,
+                thread_ts=point.get("thread_ts"),
             )
             for point in row.points or []
         ),

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from demo.night import CHATTER
 
 HANDOFF = shutil.which("handoff") or str(Path(sys.executable).with_name("handoff"))
 # Addresses that route nowhere: any attempt to use them would hang or fail the run.
@@ -139,6 +140,17 @@ def test_private_channels_reach_only_their_members_and_nobody_their_own_words(sh
     assert {name for name, panel in shown.panels.items() if incident in panel} == {"Ravi Iyer", "Mei Tanaka"}
     # Ana answered in #leads after Dana's day: that much is news to Dana.
     assert {name for name, panel in shown.panels.items() if "#leads" in panel} == {"Ana Keller", "Dana Reyes"}
+
+
+def test_the_nights_chatter_is_counted_and_never_quoted(shown: Shown) -> None:
+    for name, panel in shown.panels.items():
+        for say in CHATTER:
+            assert say.text not in panel, (name, say.text)
+    # Sam was in #eng all night: what matters leads, grouped, and the rest (the chatter too) is a count.
+    eng = shown.panels["Sam Okafor"].split("#eng · ", 1)[1].split(" #", 1)[0]
+    assert re.match(r"\d+ messages Decided • @Dana Reyes: Events store: Postgres, one schema per tenant\.", eng)
+    assert "Questions • @Dana Reyes asked: @Ana Keller could you re-run the load test" in eng
+    assert re.search(r"…and \d+ other messages$", eng)
 
 
 def test_tokens_read_as_names_not_ids(shown: Shown) -> None:

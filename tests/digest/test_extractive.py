@@ -34,8 +34,13 @@ def test_decision_thread_outranks_chit_chat() -> None:
         )
     )
 
-    assert summary.points[0].text.startswith("<@U2>: After the benchmark we agreed: going with SQS")
-    assert summary.points[0].ts == ts_at(30)
+    # The decision answers the thread's question: quoted after it, linked in the thread; the chit-chat never shows.
+    (point,) = summary.points
+    assert point.text == (
+        "<@U1> asked: Which queue for the export jobs? → "
+        "<@U2>: After the benchmark we agreed: going with SQS, not Kafka."
+    )
+    assert (point.ts, point.thread_ts, point.category) == (ts_at(31), ts_at(30), "decided")
     assert summary.source == "extractive"
 
 
@@ -55,9 +60,9 @@ def test_filed_decision_beats_a_livelier_thread_and_is_the_line_quoted() -> None
     )
 
     first = summary.points[0]
-    assert first.text == "<@U3>: Release on Thursday 14:00 UTC, freeze Wednesday (2 replies from 2 people)"
-    assert first.ts == ts_at(10)
-    assert first.score > summary.points[1].score
+    assert first.text == "<@U3>: Release on Thursday 14:00 UTC, freeze Wednesday"
+    assert (first.ts, first.thread_ts, first.category) == (ts_at(12), ts_at(10), "decided")
+    assert all(first.score > point.score for point in summary.points[1:])
 
 
 def test_a_question_to_someone_outranks_an_unaddressed_remark() -> None:
@@ -72,10 +77,18 @@ def test_a_question_to_someone_outranks_an_unaddressed_remark() -> None:
     assert summary.points[0].mentions == frozenset({"U7"})
 
 
-def test_more_recent_thread_first_when_otherwise_equal() -> None:
-    summary = ExtractiveSummarizer().summarize(window(msg(5, "U1", "early note"), msg(700, "U2", "late note")))
+def test_more_recent_line_first_when_otherwise_equal() -> None:
+    summary = ExtractiveSummarizer().summarize(
+        window(
+            msg(5, "U1", "Deploy is blocked on the expired TLS certificate"),
+            msg(700, "U2", "Deploy is blocked on the expired VPN certificate"),
+        )
+    )
 
-    assert texts(summary) == ["<@U2>: late note", "<@U1>: early note"]
+    assert texts(summary) == [
+        "<@U2>: Deploy is blocked on the expired VPN certificate",
+        "<@U1>: Deploy is blocked on the expired TLS certificate",
+    ]
 
 
 def test_bot_and_system_messages_never_appear_nor_count() -> None:
@@ -95,27 +108,28 @@ def test_bot_and_system_messages_never_appear_nor_count() -> None:
     for noise in ("joined", "ROTA", "DEPLOY", "ALERT", "Reminder"):
         assert noise not in shown
     assert summary.message_count == 2
-    assert texts(summary) == ["<@U2>: we will move the cron to 02:00", "<@U1>: Deploy looked fine from here"]
+    # The reply to the bot's post says nothing anyone must know: it is counted, not quoted.
+    assert texts(summary) == ["<@U2>: we will move the cron to 02:00"]
 
 
-def test_repeated_pastes_and_plus_ones_collapse_into_one_point() -> None:
-    paste = "Error: connection reset by peer while fetching s3 bucket artifacts for build"
+def test_repeated_pastes_collapse_into_one_point_and_plus_ones_only_count() -> None:
+    paste = "Deploy failed: connection reset by peer while fetching s3 bucket artifacts, pipeline is blocked"
     summary = ExtractiveSummarizer().summarize(
         window(
             msg(0, "U1", "+1"),
             msg(1, "U2", "+1"),
             msg(2, "U3", ":+1:"),
-            msg(10, "U4", paste + " 1187"),
-            msg(11, "U4", paste + " 1188"),
-            msg(12, "U5", paste.upper() + " 1189!"),
+            msg(10, "U4", paste + " on build 1187"),
+            msg(11, "U4", paste + " on build 1188"),
+            msg(12, "U5", paste.upper() + " ON BUILD 1189!"),
             msg(20, "U6", "Can someone look at the flaky build?"),
             msg(21, "U6", "Can someone look at the flaky build?", reply_to=20),
             msg(22, "U6", "can someone look at the flaky build", reply_to=20),
         )
     )
 
-    assert len(summary.points) == 3
-    assert sum("+1" in text for text in texts(summary)) == 1
+    assert len(summary.points) == 2
+    assert not any("+1" in text for text in texts(summary))
     assert sum("connection reset" in text.lower() for text in texts(summary)) == 1
     # The same person repeating themselves in a thread is not a reply.
     assert "<@U6>: Can someone look at the flaky build?" in texts(summary)
@@ -135,16 +149,23 @@ def test_reply_summary_counts_replies_and_people() -> None:
         )
     )
 
-    first, second = summary.points
+    # "not me", "me, will update it", thanks and "+1" answer nothing: the question still waits, its replies counted.
+    (first,) = summary.points
     assert first.text == "<@U1>: Who owns the on-call handbook? <@U2> <@U3> (4 replies from 3 people)"
     assert first.mentions == frozenset({"U2", "U3", "U4"})
-    assert second.text == "<@U6>: shipping the docs site now (1 reply)"
+    assert first.category == "question"
 
 
 def test_points_are_capped_per_channel() -> None:
-    many = window(*(msg(i * 10, f"U{i}", f"topic number {i} is about {'x' * i}") for i in range(1, 12)))
+    services = ["billing", "search", "ingest", "export", "auth", "mailer", "cron", "gateway", "ledger", "audit"]
+    many = window(
+        *(
+            msg(i * 10, f"U{i}", f"Deploy of {service}-{'x' * i} is blocked on the expired {service} certificate")
+            for i, service in enumerate(services + [name + "-eu" for name in services], start=1)
+        )
+    )
 
-    assert len(ExtractiveSummarizer().summarize(many).points) == 5
+    assert len(ExtractiveSummarizer().summarize(many).points) == 12
     assert len(ExtractiveSummarizer(max_points=2).summarize(many).points) == 2
 
 

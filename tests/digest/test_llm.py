@@ -1,11 +1,14 @@
-"""The LLM summarizer over real HTTP against the fake OpenAI server: its points, its fallbacks, its calls."""
+"""The LLM summarizer over real HTTP against the fake OpenAI server: structured points, fallbacks, calls."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import openai
 import pytest
 from hypothesis import given
@@ -13,16 +16,27 @@ from hypothesis import strategies as st
 from openai.types.chat import ChatCompletion
 
 from digest.extractive import ExtractiveSummarizer
-from digest.llm import EmptyAnswer, LLMSummarizer, RefusedAnswer, answer_text, pack
+from digest.llm import EmptyAnswer, LLMSummarizer, pack, parsed_answer
 from digest.model import ChannelWindow
-from tests.digest.windows import msg, window
-from tests.fakes.openai_api import FakeOpenAI, message_text
+from tests.digest.windows import msg, ts_at, window
+from tests.fakes.openai_api import FakeOpenAI, Reply, message_text, strict_schema_errors
 
-ANSWER = (
-    "- <@U2> decided: the export jobs go on SQS, not Kafka.\n"
-    "- <@U1> asks <@U3> to review the billing migration & <script> by noon?\n"
-    "* Open question: who owns the on-call handbook?"
-)
+# The transcript's numbers: 1 the question, 2 its answer (a reply), 3 the request, 4 a reply to a bot's post.
+ANSWER = {
+    "points": [
+        {"category": "decided", "text": "<@U2> said the export jobs go on SQS, not Kafka.", "messages": [2, 1]},
+        {
+            "category": "question",
+            "text": "<@U1> asks <@U3> to review the billing migration & <script> by noon?",
+            "messages": [3],
+        },
+        {"category": "other", "text": "<@U4> says hello", "messages": [4]},
+    ]
+}
+
+
+def structured(answer: dict[str, Any]) -> Any:
+    return lambda messages, model: json.dumps(answer)
 
 
 @pytest.fixture
@@ -33,13 +47,9 @@ def client(fake_openai: FakeOpenAI) -> Iterator[openai.OpenAI]:
 
 
 def summarizer(client: openai.OpenAI, **overrides: Any) -> LLMSummarizer:
-    options: dict[str, Any] = {"model": "gpt-4o-mini", "fallback": ExtractiveSummarizer(), "max_tokens": 120}
+    options: dict[str, Any] = {"model": "gpt-4o-mini", "fallback": ExtractiveSummarizer(), "max_tokens": 400}
     options.update(overrides)
     return LLMSummarizer(client=client, **options)
-
-
-def answer_with(text: str) -> Any:
-    return lambda messages, model: text
 
 
 def busy_channel() -> ChannelWindow:
@@ -53,8 +63,10 @@ def busy_channel() -> ChannelWindow:
     )
 
 
-def test_points_come_from_the_model_answer(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
-    fake_openai.responder = answer_with(ANSWER)
+def test_points_come_from_the_structured_answer_each_with_its_category_and_permalink(
+    fake_openai: FakeOpenAI, client: openai.OpenAI
+) -> None:
+    fake_openai.responder = structured(ANSWER)
     llm = summarizer(client)
 
     summary = llm.summarize(busy_channel())
@@ -62,46 +74,95 @@ def test_points_come_from_the_model_answer(fake_openai: FakeOpenAI, client: open
     assert summary.source == "llm"
     assert summary.message_count == 4
     assert [point.text for point in summary.points] == [
-        "<@U2> decided: the export jobs go on SQS, not Kafka.",
+        "<@U2> said the export jobs go on SQS, not Kafka.",
         "<@U1> asks <@U3> to review the billing migration &amp; &lt;script&gt; by noon?",
-        "Open question: who owns the on-call handbook?",
+        "<@U4> says hello",
     ]
-    assert [point.mentions for point in summary.points] == [frozenset({"U2"}), frozenset({"U1", "U3"}), frozenset()]
-    assert all(point.ts is None for point in summary.points)
-    assert llm.calls == 1
+    assert [point.category for point in summary.points] == ["decided", "question", None]
+    assert [point.mentions for point in summary.points] == [
+        frozenset({"U2"}),
+        frozenset({"U1", "U3"}),
+        frozenset({"U4"}),
+    ]
+    # Each point links to the first message it names: a reply in its thread, a top-level message by itself.
+    assert [(point.ts, point.thread_ts) for point in summary.points] == [
+        (ts_at(1), ts_at(0)),
+        (ts_at(5), None),
+        (ts_at(11), ts_at(9)),
+    ]
+    assert [point.score for point in summary.points] == [3.0, 2.0, 1.0]
+    assert (llm.calls, llm.fallbacks) == (1, 0)
+
+
+def test_the_request_asks_for_the_answer_as_strict_json_schema_output(
+    fake_openai: FakeOpenAI, client: openai.OpenAI
+) -> None:
+    fake_openai.responder = structured(ANSWER)
+
+    summarizer(client).summarize(busy_channel())
+
     (request,) = fake_openai.chat_requests()
     assert request.json is not None
-    assert (request.json["model"], request.json["max_tokens"]) == ("gpt-4o-mini", 120)
+    assert (request.json["model"], request.json["max_tokens"]) == ("gpt-4o-mini", 400)
+    response_format = request.response_format
+    assert response_format is not None and response_format["type"] == "json_schema"
+    assert response_format["json_schema"]["strict"] is True
+    schema = request.json_schema
+    assert schema is not None and strict_schema_errors(schema) == []
+    # The schema's categories are the catch-up's; the answer above is one it admits, and a made-up category is not.
+    jsonschema.validate(ANSWER, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"points": [{"category": "urgent", "text": "x", "messages": [1]}]}, schema)
+    system = message_text(request.messages[0])
+    for category in ("decided", "blocked", "incident", "question", "change"):
+        assert category in system
+    assert "Skip small talk" in system
 
 
-def test_prompt_carries_people_and_never_bot_or_system_text(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
+def test_prompt_numbers_people_and_never_carries_bot_or_system_text(
+    fake_openai: FakeOpenAI, client: openai.OpenAI
+) -> None:
+    fake_openai.responder = structured(ANSWER)
+
     summarizer(client).summarize(busy_channel())
 
     prompt = fake_openai.all_prompt_text()
-    assert '<@U2>: "We agreed: going with SQS, not Kafka."' in prompt
-    assert '<@U4>: "hello all"' in prompt
+    assert '[1] <@U1>: "Which queue for the export jobs?"' in prompt
+    assert '\u21b3 [2] <@U2>: "We agreed: going with SQS, not Kafka."' in prompt
+    assert '[4] <@U4>: "hello all"' in prompt
     assert "DEPLOY-BOT-SECRET" not in prompt
     assert "SYSTEM-JOIN" not in prompt
 
 
-def test_headings_and_extra_bullets_are_dropped_to_the_cap(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
-    bullets = "\n".join(f"{n}. point number {n}" for n in range(1, 9))
-    fake_openai.responder = answer_with(f"**Decisions:**\n\n{bullets}")
+def test_points_beyond_the_cap_are_dropped(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
+    points = [{"category": "change", "text": f"<@U1> notes point {n}", "messages": [1]} for n in range(1, 9)]
+    fake_openai.responder = structured({"points": points})
 
     summary = summarizer(client, max_points=3).summarize(busy_channel())
 
-    assert [point.text for point in summary.points] == ["point number 1", "point number 2", "point number 3"]
-    assert [point.score for point in summary.points] == [3.0, 2.0, 1.0]
+    assert [point.text for point in summary.points] == [
+        "<@U1> notes point 1",
+        "<@U1> notes point 2",
+        "<@U1> notes point 3",
+    ]
 
 
-def test_mentions_of_people_not_in_the_channel_window_are_not_kept(
-    fake_openai: FakeOpenAI, client: openai.OpenAI
-) -> None:
-    fake_openai.responder = answer_with("- <@U1> and <@UINVENTED> own the migration")
+def test_a_point_naming_no_message_of_the_window_is_left_out(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
+    fake_openai.responder = structured(
+        {
+            "points": [
+                {"category": "incident", "text": "<@U1> made this up", "messages": [99, 0, -1]},
+                {"category": "incident", "text": "<@U1> cited nothing", "messages": []},
+                {"category": "question", "text": "<@U1> and <@UINVENTED> own the migration", "messages": [3]},
+            ]
+        }
+    )
 
     (point,) = summarizer(client).summarize(busy_channel()).points
 
+    assert point.text == "<@U1> and someone own the migration"
     assert point.mentions == frozenset({"U1"})
+    assert point.ts == ts_at(5)
 
 
 def assert_fell_back(summary: Any, window: ChannelWindow) -> None:
@@ -123,25 +184,54 @@ def test_api_errors_fall_back_to_the_extractive_summary(
 
 
 @pytest.mark.parametrize(
-    ("answer", "error"),
+    ("reply", "error"),
     [
         ("", "EmptyAnswer"),
-        ("   \n  ", "EmptyAnswer"),
-        ("I'm sorry, but I can't help with summarizing this conversation.", "RefusedAnswer"),
-        ("I can\u2019t share details of private conversations.", "RefusedAnswer"),
-        ("Summary:\n**Open questions:**", "EmptyAnswer"),
+        ("   \n  ", "ValidationError"),
+        (Reply(refusal="I can't help with that."), "RefusedAnswer"),
+        ("- <@U1> asks about the queue\n- lol", "ValidationError"),
+        ('{"points": [{"category": "urgent", "text": "<@U1> asks", "messages": [1]}]}', "ValidationError"),
+        ('{"points": [{"category": "question", "text": "<@U1> asks"}]}', "ValidationError"),
+        (
+            '{"points": [{"category": "question", "text": "<@U1> asks", "messages": [1], "extra": 1}]}',
+            "ValidationError",
+        ),
+        ('{"points": []}', "EmptyAnswer"),
+        ('{"points": [{"category": "question", "text": "<@U1> asks", "messages": [42]}]}', "EmptyAnswer"),
+        (
+            '{"points": [{"category": "decided", "text": "Decision: the budget was approved", "messages": [1]}]}',
+            "EmptyAnswer",
+        ),
+        (Reply(content='{"points": [{"category": "question", "te', finish_reason="length"), "LengthFinishReasonError"),
     ],
 )
-def test_empty_or_refused_answers_fall_back_to_the_extractive_summary(
-    fake_openai: FakeOpenAI, client: openai.OpenAI, caplog: pytest.LogCaptureFixture, answer: str, error: str
+def test_malformed_empty_or_refused_answers_fall_back_and_are_counted(
+    fake_openai: FakeOpenAI, client: openai.OpenAI, caplog: pytest.LogCaptureFixture, reply: Any, error: str
 ) -> None:
-    fake_openai.responder = answer_with(answer)
+    fake_openai.responder = lambda messages, model: reply
+    llm = summarizer(client)
 
     with caplog.at_level(logging.WARNING, logger="digest.llm"):
-        summary = summarizer(client).summarize(busy_channel())
+        first = llm.summarize(busy_channel())
+        second = llm.summarize(busy_channel())
+
+    assert_fell_back(first, busy_channel())
+    assert_fell_back(second, busy_channel())
+    assert llm.fallbacks == 2
+    assert "C100" in caplog.text and error in caplog.text
+    assert "(1 fallbacks so far)" in caplog.text and "(2 fallbacks so far)" in caplog.text
+    # The log names what went wrong, never what the model wrote (it may quote a private channel).
+    assert "asks" not in caplog.text and "budget" not in caplog.text
+
+
+def test_an_answer_cut_at_max_tokens_falls_back(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
+    # The fake cuts an answer longer than max_tokens words and says so (finish_reason "length"): half a JSON document.
+    long = [{"category": "change", "text": "<@U1> " + "word " * 30, "messages": [1]} for _ in range(5)]
+    fake_openai.responder = structured({"points": long})
+
+    summary = summarizer(client, max_tokens=50).summarize(busy_channel())
 
     assert_fell_back(summary, busy_channel())
-    assert "C100" in caplog.text and error in caplog.text
 
 
 def test_unreachable_endpoint_falls_back(caplog: pytest.LogCaptureFixture) -> None:
@@ -160,28 +250,11 @@ def test_unreachable_endpoint_falls_back(caplog: pytest.LogCaptureFixture) -> No
     assert "APIConnectionError" in caplog.text
 
 
-def completion(message: dict[str, Any], finish_reason: str = "stop") -> ChatCompletion:
-    """A chat completion as an OpenAI-compatible server might send it (the fake cannot send these)."""
-    choice = {"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish_reason}
-    return ChatCompletion.model_validate(
-        {"id": "c1", "object": "chat.completion", "created": 0, "model": "m", "choices": [choice]}
-    )
-
-
-def test_a_refusal_field_is_not_a_summary() -> None:
-    with pytest.raises(RefusedAnswer):
-        answer_text(completion({"content": None, "refusal": "I can't help with that."}))
-
-
-def test_an_answer_cut_at_max_tokens_loses_its_half_bullet() -> None:
-    cut = completion({"content": "- ship on Friday\n- freeze on Wed"}, finish_reason="length")
-
-    assert answer_text(cut) == "- ship on Friday"
-
-
-def test_a_malformed_completion_is_an_empty_answer() -> None:
+def test_a_completion_without_choices_is_an_empty_answer() -> None:
     with pytest.raises(EmptyAnswer):
-        answer_text(ChatCompletion.model_construct(id="c1", created=0, model="m", object="chat.completion", choices=[]))
+        parsed_answer(
+            ChatCompletion.model_construct(id="c1", created=0, model="m", object="chat.completion", choices=[])
+        )
 
 
 @given(st.lists(st.text(alphabet="ab ", max_size=120), max_size=40), st.integers(5, 40))
@@ -201,13 +274,26 @@ def long_channel(messages: int) -> ChannelWindow:
     )
 
 
+_NUMBERED = re.compile(r"\[(\d+)\] <@")
+
+
+def part_answer(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """A part's notes: one point naming the first message of the part, by its number in the whole transcript."""
+    first = int(_NUMBERED.search(message_text(messages[-1])).group(1))  # type: ignore[union-attr]
+    return {"points": [{"category": "change", "text": f"<@U1> noted part at {first}", "messages": [first]}]}
+
+
 def test_long_channel_is_summarized_in_chunks_then_combined(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
     def responder(messages: list[dict[str, Any]], model: str) -> str:
         instructions = message_text(messages[0])
-        return "- merged point" if "Merge them into at most" in instructions else "- a part's note"
+        if "Merge them into at most" in instructions:
+            # The combining call keeps the transcript numbers the notes carry: here, the last part's.
+            last = max(int(n) for n in re.findall(r"^\[(\d+)\] change:", message_text(messages[-1]), re.MULTILINE))
+            return json.dumps({"points": [{"category": "change", "text": "<@U2> merged point", "messages": [last]}]})
+        return json.dumps(part_answer(messages))
 
     fake_openai.responder = responder
-    llm = summarizer(client, chunk_tokens=600)
+    llm = summarizer(client, chunk_tokens=900)
     channel = long_channel(60)
 
     summary = llm.summarize(channel)
@@ -216,18 +302,24 @@ def test_long_channel_is_summarized_in_chunks_then_combined(fake_openai: FakeOpe
     parts, final = requests[:-1], requests[-1]
     assert len(parts) >= 3
     assert llm.calls == len(requests)
+    assert all(request.json_schema is not None for request in requests)
     assert "Merge them into at most" in final.prompt_text
-    assert final.prompt_text.count("a part's note") == len(parts)
+    assert final.prompt_text.count("change: <@U1> noted part at") == len(parts)
     # Every message goes to the model exactly once, each part within its budget.
     for i in range(60):
         assert sum(f"message {i:03d}:" in part.prompt_text for part in parts) == 1
-    assert all(len(part.prompt_text) <= 600 * 4 for part in parts)
-    assert [point.text for point in summary.points] == ["merged point"]
+    assert all(len(part.prompt_text) <= 900 * 4 for part in parts)
+    (point,) = summary.points
+    assert point.text == "<@U2> merged point"
+    # Numbered across the whole channel, so the point links to a message of the last part.
+    last_part_first = int(_NUMBERED.search(parts[-1].prompt_text).group(1))  # type: ignore[union-attr]
+    assert point.ts == ts_at(last_part_first - 1)
     assert summary.source == "llm"
 
 
 def test_short_channel_takes_one_call(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
-    llm = summarizer(client, chunk_tokens=600)
+    fake_openai.responder = lambda messages, model: json.dumps(part_answer(messages))
+    llm = summarizer(client, chunk_tokens=900)
 
     llm.summarize(long_channel(3))
 
@@ -239,15 +331,29 @@ def test_failure_midway_through_chunks_falls_back(fake_openai: FakeOpenAI, clien
     def responder(messages: list[dict[str, Any]], model: str) -> str:
         # The first part is answered; the request after it gets a 503.
         fake_openai.fail_next(status=503)
-        return "- note"
+        return json.dumps(part_answer(messages))
 
     fake_openai.responder = responder
     channel = long_channel(60)
 
-    summary = summarizer(client, chunk_tokens=600).summarize(channel)
+    summary = summarizer(client, chunk_tokens=900).summarize(channel)
 
     assert_fell_back(summary, channel)
     assert [request.http_status for request in fake_openai.chat_requests()] == [200, 503]
+
+
+def test_a_malformed_part_falls_back_for_the_whole_channel(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
+    def responder(messages: list[dict[str, Any]], model: str) -> str:
+        # The first part is answered as asked; the second with notes that are not the schema's JSON.
+        return "notes, not JSON" if len(fake_openai.chat_requests()) else json.dumps(part_answer(messages))
+
+    fake_openai.responder = responder
+    channel = long_channel(60)
+
+    summary = summarizer(client, chunk_tokens=900).summarize(channel)
+
+    assert_fell_back(summary, channel)
+    assert len(fake_openai.chat_requests()) == 2
 
 
 def test_window_without_people_makes_no_call(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
@@ -263,36 +369,37 @@ def test_notes_that_do_not_fit_together_are_merged_in_rounds(fake_openai: FakeOp
     def responder(messages: list[dict[str, Any]], model: str) -> str:
         instructions = message_text(messages[0])
         if "Merge them into at most" in instructions:
-            return "- final point"
-        if "Merge them into shorter notes" in instructions:
-            return "- merged notes"
+            return json.dumps({"points": [{"category": "change", "text": "<@U1> final point", "messages": [1]}]})
+        if "Merge them into fewer points" in instructions:
+            return json.dumps({"points": [{"category": "change", "text": "<@U1> merged notes", "messages": [1]}]})
         # Each part's notes fill about a third of the room a call has, so they cannot all be combined in one.
-        return "- " + "rollout " * 80
+        return json.dumps({"points": [{"category": "change", "text": "<@U1> " + "rollout " * 80, "messages": [1]}]})
 
     fake_openai.responder = responder
     # Room for two or three parts' notes per call, after the instructions.
-    llm = summarizer(client, chunk_tokens=800, max_tokens=110)
+    llm = summarizer(client, chunk_tokens=1_010, max_tokens=110)
 
     summary = llm.summarize(long_channel(60))
 
     kinds = [message_text(request.messages[0]) for request in fake_openai.chat_requests()]
     parts = sum("one part of a longer" in kind for kind in kinds)
-    rounds = sum("Merge them into shorter notes" in kind for kind in kinds)
+    rounds = sum("Merge them into fewer points" in kind for kind in kinds)
     assert parts >= 3 and 1 <= rounds < parts
     assert "Merge them into at most" in kinds[-1]
     assert llm.calls == parts + rounds + 1
-    assert [point.text for point in summary.points] == ["final point"]
+    assert [point.text for point in summary.points] == ["<@U1> final point"]
 
 
 def test_notes_that_never_get_shorter_fall_back(
     fake_openai: FakeOpenAI, client: openai.OpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Every note fills a chunk on its own: combining could never finish, so the summary falls back.
-    fake_openai.responder = answer_with("- " + "abcdefghijklmnopqrst " * 120)
+    note = {"category": "change", "text": "<@U1> " + "abcdefghijklmnopqrst " * 160, "messages": [1]}
+    fake_openai.responder = structured({"points": [note]})
     channel = long_channel(60)
 
     with caplog.at_level(logging.WARNING, logger="digest.llm"):
-        summary = summarizer(client, chunk_tokens=600, max_tokens=120).summarize(channel)
+        summary = summarizer(client, chunk_tokens=900, max_tokens=400).summarize(channel)
 
     assert_fell_back(summary, channel)
     assert "TooLong" in caplog.text

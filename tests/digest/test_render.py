@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from digest.model import CatchUp, ChannelDigest, Item
+from digest.model import CATEGORIES, CatchUp, ChannelDigest, Item
 from digest.mrkdwn import cut
 from digest.render import (
     ALL_CAUGHT_UP,
@@ -154,7 +155,7 @@ def assert_counted_once(value: CatchUp, blocks: list[dict[str, Any]], more: int)
         assert indexes == list(range(len(indexes))), f"{kind} is not a prefix"
         assert len(indexes) <= len(items)
     points = [(index, point) for kind, index, point in seen.markers if kind == "p"]
-    expected = [(index, point) for index, channel in enumerate(value.channels) for point in range(len(channel.points))]
+    expected = [(index, point) for index, channel in enumerate(value.channels) for point in grouped_order(channel)]
     assert points == expected[: len(points)], "channel points are not a prefix"
     # A point is never shown without its channel's heading.
     assert {index for index, _ in points} <= set(seen.headings)
@@ -165,9 +166,18 @@ def assert_sections_in_order(text: str, titles: list[str]) -> None:
     assert positions == sorted(positions)
 
 
-def point(channel: int, index: int, text: str = "A point", link: str | None = None) -> Item:
+def point(channel: int, index: int, text: str = "A point", link: str | None = None, group: str | None = None) -> Item:
     """A channel's point, marked `[p<channel>.<index>]`."""
-    return Item(f"[p{channel}.{index}] {text}", link)
+    return Item(f"[p{channel}.{index}] {text}", link, group)
+
+
+def grouped_order(channel: ChannelDigest) -> list[int]:
+    """The order a channel's points are shown in: by group (Decided … Changes, then the rest) when grouped."""
+    indexes = list(range(len(channel.points)))
+    if len(indexes) < 2 or not any(item.group in CATEGORIES for item in channel.points):
+        return indexes
+    rank = {group: n for n, group in enumerate(CATEGORIES)}
+    return sorted(indexes, key=lambda n: rank.get(channel.points[n].group or "", len(rank)))
 
 
 def small() -> CatchUp:
@@ -283,6 +293,74 @@ def test_a_link_is_escaped_and_cannot_end_its_token_early() -> None:
     assert "<https://example.com/a?b=1&amp;c=&lt;2&gt;%7C3|open>" in section_text(blocks)
 
 
+def grouped_channel(count: int, groups: list[str | None]) -> CatchUp:
+    return catchup(
+        channels=(
+            ChannelDigest(
+                "C1",
+                "c0-eng",
+                count,
+                tuple(
+                    point(0, n, f"point {n}", f"https://acme.slack.com/archives/C1/p{n}", group)
+                    for n, group in enumerate(groups)
+                ),
+            ),
+        )
+    )
+
+
+def test_several_points_are_grouped_under_what_they_are_and_the_rest_only_counted() -> None:
+    groups = ["question", "decided", None, "incident", "decided", "blocked", "change"]
+    value = grouped_channel(60, groups)
+
+    fallback, blocks = render_dm(value, home_url=HOME_URL, now=NOW)
+
+    assert_dm_limits(fallback, blocks)
+    lines = section_text(blocks).splitlines()
+    assert [line.split(" · ")[0] for line in lines] == [
+        CHANNELS_TITLE,
+        "*#c0-eng*",
+        "_Decided_",
+        "• [p0.1] point 1",
+        "• [p0.4] point 4",
+        "_Blocked_",
+        "• [p0.5] point 5",
+        "_Incidents_",
+        "• [p0.3] point 3",
+        "_Questions_",
+        "• [p0.0] point 0",
+        "_Changes_",
+        "• [p0.6] point 6",
+        "_Also_",
+        "• [p0.2] point 2",
+        # Chatter, routine and whatever else the summary left out: a count, never a quote.
+        "_…and 53 other messages_",
+    ]
+    assert_counted_once(value, blocks, left_out(blocks, _MORE_IN_HOME))
+    home = render_home(value, now=NOW)
+    assert "_Decided_" in section_text(home) and "_…and 53 other messages_" in section_text(home)
+
+
+@pytest.mark.parametrize("groups", [["incident"], [None, None, None]])
+def test_one_point_or_points_without_groups_are_a_plain_list(groups: list[str | None]) -> None:
+    _, blocks = render_dm(grouped_channel(len(groups), groups), home_url=HOME_URL, now=NOW)
+
+    text = section_text(blocks)
+    assert not any(
+        f"_{label}_" in text for label in ("Decided", "Blocked", "Incidents", "Questions", "Changes", "Also")
+    )
+    # Every message of the channel is quoted: nothing else to count.
+    assert "other message" not in text
+
+
+def test_a_channel_of_nothing_but_chatter_is_its_heading_and_count() -> None:
+    value = catchup(channels=(ChannelDigest("C1", "c0-random", 60, ()),))
+
+    _, blocks = render_dm(value, home_url=HOME_URL, now=NOW)
+
+    assert section_text(blocks).splitlines() == [CHANNELS_TITLE, "*#c0-random* · 60 messages"]
+
+
 def test_reading_time_is_the_dms_words_at_200_a_minute() -> None:
     words = " ".join(["word"] * 40)
     value = catchup(waiting=tuple(Item(words) for _ in range(15)))
@@ -369,6 +447,7 @@ LINKS = st.one_of(
     st.just("https://x.y/" + "a" * 3_000),
 )
 NAMES = st.text(alphabet="abc-_&<>", max_size=120)
+GROUPS = st.sampled_from([None, *CATEGORIES])
 
 
 @st.composite
@@ -381,7 +460,7 @@ def catchups(draw: st.DrawFn) -> CatchUp:
             f"C{c}",
             f"c{c}-{draw(NAMES)}",
             draw(st.integers(0, 10**6)),
-            tuple(point(c, p, draw(TEXTS), draw(LINKS)) for p in range(draw(st.integers(0, 8)))),
+            tuple(point(c, p, draw(TEXTS), draw(LINKS), draw(GROUPS)) for p in range(draw(st.integers(0, 8)))),
             link=draw(LINKS),
         )
         for c in range(draw(st.integers(0, 30)))

@@ -45,9 +45,18 @@ def test_a_round_summarizes_each_channel_once_and_keeps_it_for_later_batches_and
             channels.replace_members(
                 session=session, team_id=TEAM, channel_id=channel_id, user_ids=["U1", "U2"], now=START
             )
+        said = {
+            5: "Deploy is blocked on the expired TLS certificate",
+            10: "Production checkout is down since 02:10, rolled back to 4.11.3",
+            15: "Change of plan: the launch is moved to March 24",
+        }
         for minute, channel_id in ((5, "C1"), (10, "C1"), (15, "C2")):
             at = START + timedelta(minutes=minute)
-            message = IncomingMessage(TEAM, channel_id, datetime_to_ts(at), f"note {minute}", user_id="U1")
+            # The second message of #general answers in the first's thread.
+            thread = datetime_to_ts(START + timedelta(minutes=5)) if minute == 10 else None
+            message = IncomingMessage(
+                TEAM, channel_id, datetime_to_ts(at), said[minute], user_id="U1", thread_ts=thread
+            )
             store_traffic.record_message(session=session, message=message, now=at)
     counting = Counting()
     deps = dataclasses.replace(deps, summarizer=counting)
@@ -65,5 +74,11 @@ def test_a_round_summarizes_each_channel_once_and_keeps_it_for_later_batches_and
     assert sorted(counting.windows) == [("C1", bucket[0]), ("C2", bucket[0])]
     assert made == again == later
     assert made[("C1", bucket)].message_count == 2
+    # What each point is and the thread it links into come back from the database as they were made.
+    points = later[("C1", bucket)].points
+    assert {(point.category, point.thread_ts) for point in points} == {
+        ("blocked", None),
+        ("incident", datetime_to_ts(START + timedelta(minutes=5))),
+    }
     with deps.read_session_factory() as session:
         assert channel_summaries.cached(session=session, team_id=TEAM, wanted=made) == made

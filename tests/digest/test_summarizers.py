@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from digest.extractive import ExtractiveSummarizer
 from digest.llm import LLMSummarizer
 from digest.summarizers import build_summarizer
@@ -22,7 +24,9 @@ def test_without_an_llm_configured_the_summarizer_is_extractive() -> None:
 
 
 def test_with_key_and_model_the_llm_summarizes_through_the_configured_endpoint(fake_openai: FakeOpenAI) -> None:
-    fake_openai.responder = lambda messages, model: f"- summarized by {model}"
+    fake_openai.responder = lambda messages, model: json.dumps(
+        {"points": [{"category": "decided", "text": f"<@U1> said, summarized by {model}", "messages": [1]}]}
+    )
     settings = make_settings(
         database_url="sqlite://",
         slack_api_url=NO_SLACK,
@@ -38,7 +42,7 @@ def test_with_key_and_model_the_llm_summarizes_through_the_configured_endpoint(f
     assert isinstance(summarizer.fallback, ExtractiveSummarizer)
     assert (summarizer.max_points, summarizer.fallback.max_points) == (3, 3)
     assert summary.source == "llm"
-    assert [point.text for point in summary.points] == ["summarized by small-model"]
+    assert [point.text for point in summary.points] == ["<@U1> said, summarized by small-model"]
     (request,) = fake_openai.chat_requests()
     assert request.authorization == "Bearer sk-test"
     summarizer.client.close()

@@ -1,7 +1,11 @@
 """A fake OpenAI-compatible API (chat completions + models) on a real loopback HTTP port.
 
-Replies come from a pluggable ``responder(messages, model) -> str``; every request is recorded
+Replies come from a pluggable ``responder(messages, model) -> str | Reply``; every request is recorded
 so tests can check what was sent (for instance that private-channel text never reaches a prompt).
+Structured output is checked as OpenAI checks it: a ``response_format`` of type ``json_schema`` with
+``strict`` must hold a schema strict mode accepts (every object closed, every property required), or
+the request is refused with a 400 before any responder runs. The fake never forces an answer into
+the schema: what the responder says is what the client gets, so tests can send a malformed one.
 """
 
 from __future__ import annotations
@@ -17,9 +21,28 @@ from typing import Any
 from .slack_api import HttpRequest, HttpResponse, LoopbackFake, LoopbackServer
 
 JSONDict = dict[str, Any]
-Responder = Callable[[list[JSONDict], str], str]
 
-__all__ = ["FakeOpenAI", "OpenAIRequest", "Responder", "default_responder", "message_text"]
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply with more than text: a refusal (OpenAI sets `refusal` and no content), or a finish reason."""
+
+    content: str | None = None
+    refusal: str | None = None
+    finish_reason: str = "stop"
+
+
+Responder = Callable[[list[JSONDict], str], "str | Reply"]
+
+__all__ = [
+    "FakeOpenAI",
+    "OpenAIRequest",
+    "Reply",
+    "Responder",
+    "default_responder",
+    "message_text",
+    "strict_schema_errors",
+]
 
 
 def message_text(message: JSONDict) -> str:
@@ -84,6 +107,43 @@ class OpenAIRequest:
         """All message texts joined with newlines."""
         return "\n".join(message_text(m) for m in self.messages if isinstance(m, dict))
 
+    @property
+    def response_format(self) -> JSONDict | None:
+        """The `response_format` sent, if any (structured output: type "json_schema")."""
+        found = (self.json or {}).get("response_format")
+        return found if isinstance(found, dict) else None
+
+    @property
+    def json_schema(self) -> JSONDict | None:
+        """The JSON schema a structured-output request asked the answer to follow."""
+        found = self.response_format
+        if not found or found.get("type") != "json_schema":
+            return None
+        schema = (found.get("json_schema") or {}).get("schema")
+        return schema if isinstance(schema, dict) else None
+
+
+def strict_schema_errors(schema: Any, where: str = "()") -> list[str]:
+    """What OpenAI's strict mode refuses in a schema: objects not closed, properties not all required."""
+    if not isinstance(schema, dict):
+        return []
+    errors: list[str] = []
+    if schema.get("type") == "object" or "properties" in schema:
+        if schema.get("additionalProperties") is not False:
+            errors.append(f"In context={where}, 'additionalProperties' is required to be supplied and to be false.")
+        properties = schema.get("properties") or {}
+        missing = sorted(set(properties) - set(schema.get("required") or []))
+        if missing:
+            errors.append(f"In context={where}, 'required' is required to include every property; missing {missing}.")
+    for key in ("properties", "$defs", "definitions"):
+        for name, child in (schema.get(key) or {}).items():
+            errors += strict_schema_errors(child, f"{where}.{key}.{name}")
+    for key in ("items", "anyOf", "allOf", "oneOf"):
+        children = schema.get(key)
+        for n, child in enumerate(children if isinstance(children, list) else [children]):
+            errors += strict_schema_errors(child, f"{where}.{key}.{n}")
+    return errors
+
 
 @dataclass
 class _Fault:
@@ -92,6 +152,20 @@ class _Fault:
     retry_after_ms: int | None
     message: str | None
     remaining: int
+
+
+def _refused_response_format(response_format: Any) -> JSONDict | None:
+    """OpenAI's 400 for a structured-output request whose schema strict mode cannot take; None when it can."""
+    if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
+        return None
+    spec = response_format.get("json_schema")
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not isinstance(spec.get("schema"), dict):
+        return _error("Missing required parameter: 'response_format.json_schema'.", "invalid_request_error")
+    errors = strict_schema_errors(spec["schema"]) if spec.get("strict") else []
+    if not errors:
+        return None
+    message = f"Invalid schema for response_format '{spec['name']}': {errors[0]}"
+    return _error(message, "invalid_request_error", "invalid_json_schema", "response_format")
 
 
 class FakeOpenAI(LoopbackFake):
@@ -239,13 +313,18 @@ class FakeOpenAI(LoopbackFake):
             return HttpResponse.of_json(
                 400, _error("Invalid type for 'messages'.", "invalid_request_error", "invalid_type", "messages")
             )
+        refused = _refused_response_format(body.get("response_format"))
+        if refused is not None:
+            return HttpResponse.of_json(400, refused)
         model = str(body["model"])
         try:
-            content = self.responder(messages, model)
+            reply = self.responder(messages, model)
         except Exception:
             self._server.errors.append(traceback.format_exc())
             return HttpResponse.of_json(500, _FAULT_BODIES[500])
-        finish_reason = "stop"
+        if not isinstance(reply, Reply):
+            reply = Reply(content=reply)
+        content, refusal, finish_reason = reply.content or "", reply.refusal, reply.finish_reason
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
         if isinstance(max_tokens, int) and _words(content) > max_tokens:
             content = " ".join(content.split()[:max_tokens])
@@ -270,7 +349,11 @@ class FakeOpenAI(LoopbackFake):
             "choices": [
                 {
                     "index": i,
-                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "message": {
+                        "role": "assistant",
+                        "content": None if refusal is not None else content,
+                        "refusal": refusal,
+                    },
                     "logprobs": None,
                     "finish_reason": finish_reason,
                 }

@@ -29,14 +29,16 @@ deps = deps_with_model(worker_id="worker-untrusted", model=MODEL)
 def compromised(messages: list[dict[str, Any]], model: str) -> str:
     """A model that does what the transcript tells it: pings, strangers, foreign links and a made-up decision."""
     prompt = message_text(messages[-1])
-    answer = ["- <@U1> asks whether the staging database is back"]
+    answer = [("question", "<@U1> asks whether the staging database is back", [1])]
     if "budget was approved" in prompt:
         answer += [
-            "- Decision: the budget was approved <!channel>",
-            "- <!here> <@UCEO> signed off on the budget: <https://evil.example/budget|memo>",
-            "- <@U9> asked everyone to read https://evil.example/phish",
+            ("decided", "Decision: the budget was approved <!channel>", [3]),
+            ("decided", "<!here> <@UCEO> signed off on the budget: <https://evil.example/budget|memo>", [3]),
+            ("other", "<@U9> asked everyone to read https://evil.example/phish", [4]),
         ]
-    return "\n".join(answer)
+    return json.dumps(
+        {"points": [{"category": category, "text": text, "messages": numbers} for category, text, numbers in answer]}
+    )
 
 
 def section(text: str, title: str, following: list[str]) -> str:

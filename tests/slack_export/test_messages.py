@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from slack_export.directory import Directory, ExportChannel
@@ -72,6 +72,8 @@ MESSAGE_KEYS = st.sampled_from(["type", "ts", "user", "text", "subtype", "thread
 
 
 @given(st.dictionaries(MESSAGE_KEYS, JSON, max_size=9) | JSON)
+@example({"ts": 0, "subtype": []})
+@example({"ts": "1700000000.000100", "subtype": {"name": "bot_message"}})
 def test_any_json_is_read_or_skipped_never_raises(raw: Any) -> None:
     reading = read_message("T1", "C1", raw)
     assert (reading.skipped is None) == (reading.message is not None)
