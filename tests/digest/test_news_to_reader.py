@@ -68,8 +68,8 @@ def test_own_messages_are_not_counted_and_a_channel_only_the_reader_spoke_in_is_
     _world(deps)
     _say(deps, "C1", "U1", 5, "Should we freeze deploys this week?")
     _say(deps, "C1", "U2", 10, "Yes, decided: freeze until Friday", thread=5)
-    _say(deps, "C1", "U1", 15, "Posting the release notes draft now")
-    _say(deps, "C1", "U2", 20, "Please review the rollout plan")
+    _say(deps, "C1", "U1", 15, "Heads up: the release notes are blocked on the legal review")
+    _say(deps, "C1", "U2", 20, "Can someone review the rollout plan before Friday?")
     _say(deps, "C2", "U1", 30, "Note to self: rotate the keys")
 
     shown, counting = _catch_ups(deps, [_reader("U1"), _reader("U2")])
@@ -89,8 +89,8 @@ def test_own_messages_are_not_counted_and_a_channel_only_the_reader_spoke_in_is_
 
 def test_a_reader_who_said_nothing_sees_the_shared_summary_unchanged(deps: Deps) -> None:
     _world(deps)
-    _say(deps, "C1", "U2", 10, "Please review the rollout plan")
-    _say(deps, "C1", "U2", 20, "And the release notes")
+    _say(deps, "C1", "U2", 10, "Can someone review the rollout plan before Friday?")
+    _say(deps, "C1", "U2", 20, "Heads up: the release notes moved to Friday")
 
     shown, _ = _catch_ups(deps, [_reader("U1"), _reader("U2")])
 

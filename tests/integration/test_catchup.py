@@ -364,10 +364,16 @@ def test_the_next_mornings_catch_up_covers_only_the_time_away_and_not_the_reader
     evening = DANA_START + timedelta(hours=9)
     _say(live, fake_slack, "I will check the deploy first thing", at=evening, user="U2")
     _say(live, fake_slack, "Scratch: retry the flaky test", at=evening + timedelta(minutes=1), user="U2", channel="C2")
-    _say(live, fake_slack, "The deploy went out, all green", at=evening + timedelta(hours=1), user="U3")
+    _say(
+        live,
+        fake_slack,
+        "The deploy is blocked on the expired TLS certificate",
+        at=evening + timedelta(hours=1),
+        user="U3",
+    )
     assert _tick(deps, handoff, clock, DANA_START + timedelta(days=1))["catchups_sent"] == 1
     tuesday = json.dumps(_dms_to(fake_slack, "U2")[-1].params["blocks"], ensure_ascii=False)
-    assert "The deploy went out, all green" in tuesday
+    assert "The deploy is blocked on the expired TLS certificate" in tuesday
     assert "Standup moves" not in tuesday and "check the deploy first thing" not in tuesday
     # A channel where only she spoke has nothing she missed; #general counts Ravi's one message.
     assert "scratch" not in tuesday and "<#C2" not in tuesday
