@@ -15,7 +15,7 @@ from bot.admins import is_admin_now
 from bot.clock import FixedClock
 from ingest.envelope import parse_envelope
 from ingest.shared_channels import copy_for
-from store import inbox, people
+from store import channels, inbox, people
 from store.installations import WorkspaceBot
 from store.models import Decision, Message, Team
 from tests.oauth import ACME, GLOBEX, INITECH, ORG, OAuthWorld, install, oauth_world
@@ -150,9 +150,14 @@ def test_handoff_leaving_a_shared_channel_in_one_workspace_is_not_copied_to_the_
 
     # Acme removed its Handoff: Slack tells Acme's installation "you left".
     deliver(world, shared_event({"type": "channel_left", "channel": "CAG", "event_ts": TS}, to=ACME))
-    # Globex's Handoff is still there: Slack now delivers the channel's messages to it.
+    # Globex's Handoff is still there: its record says so, so the channel's content stays its members'.
+    with world.deps.read_session_factory() as session:
+        globex = channels.get_channel(session=session, team_id=GLOBEX, channel_id="CAG")
+        acme = channels.get_channel(session=session, team_id=ACME, channel_id="CAG")
+    assert globex is not None and globex.is_member and globex.access_lost_at is None
+    assert acme is not None and not acme.is_member
+    # Slack now delivers the channel's messages to Globex's installation alone.
     deliver(world, shared_event(_said("CAG", "V1", ts="1772435000.000100"), to=GLOBEX))
-
     assert _messages(world, "CAG") == [GLOBEX]
 
 
