@@ -6,6 +6,8 @@ sharing a channel, by installing or uninstalling org-wide, by being an owner in 
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from collections.abc import Iterator
 
 import pytest
@@ -13,13 +15,14 @@ from sqlalchemy import select
 
 from bot.admins import is_admin_now
 from bot.clock import FixedClock
+from decisions.blocks import EDIT_ACTION
 from ingest.envelope import parse_envelope
 from ingest.shared_channels import copy_for
 from store import channels, inbox, people
 from store.installations import WorkspaceBot
 from store.models import Decision, Message, Team
 from tests.oauth import ACME, GLOBEX, INITECH, ORG, OAuthWorld, install, oauth_world
-from tests.support import event_body
+from tests.support import command_form, event_body, trigger_id
 from tests.tenants import (
     HOOLI,
     add_hooli,
@@ -191,3 +194,30 @@ def test_a_copy_processed_after_its_workspace_was_purged_stores_nothing(world: O
     assert {name: n for name, n in rows_of(world, GLOBEX).items() if name != "inbox_events"} == {
         name: n for name, n in purged.items() if name != "inbox_events"
     }
+
+
+def test_an_owner_of_another_grid_org_cannot_edit_your_decision_in_a_shared_channel(world: OAuthWorld) -> None:
+    install(world, "U1")
+    share_channel(world, "CAI", ACME, INITECH, handoff_in=(ACME,))
+    form = command_form("/decision", "Joint release on the 5th", channel_id="CAI", user_id="U1", team_id=ACME)
+    assert world.live.post_form(form).status_code == 200
+    world.live.settle()
+    with world.deps.read_session_factory() as session:
+        (decision_id,) = session.scalars(select(Decision.id).where(Decision.team_id == ACME))
+    # Wes owns Initech (and Slack calls him an enterprise user): he clicks *Edit…* on Acme's decision.
+    payload = {
+        "type": "block_actions",
+        "team": {"id": ACME},
+        "user": {"id": "W1", "team_id": INITECH},
+        "api_app_id": "A0001",
+        "trigger_id": trigger_id(),
+        "channel": {"id": "CAI"},
+        "response_url": world.fake.response_url("wes"),
+        "actions": [{"type": "button", "action_id": EDIT_ACTION, "value": str(decision_id), "action_ts": "1"}],
+    }
+    assert world.live.post_form(urllib.parse.urlencode({"payload": json.dumps(payload)})).status_code == 200
+    world.live.settle()
+
+    assert world.fake.calls_to("views.open") == []
+    (answer,) = world.fake.response_url_posts("wes")
+    assert "shared with another organization" in answer["text"]
