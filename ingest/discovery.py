@@ -74,9 +74,13 @@ def discover(
     refresh_channels: bool = False,
     known: KnownCache,
     now: datetime,
+    enterprise_id: str | None,
     bot_user_id: str | None = None,
 ) -> Discovered:
     """Fetch the channels (info and members) and people Handoff does not know yet, or cannot vouch for.
+
+    `enterprise_id` is the workspace's own Enterprise Grid org (None when standalone): a person is
+    one of the workspace's own only when of the workspace, or of that same org.
 
     A channel is read again when Handoff's record of it is not from Slack, says Handoff is not in
     it, or says Slack stopped letting the workspace read it: an event from it means that changed.
@@ -114,7 +118,7 @@ def discover(
             found.unreadable.append(channel_id)
             found.stored.remove(("channel", channel_id))
     for user_id in wanted_users:
-        profile = _fetch_profile(client, team_id, user_id)
+        profile = _fetch_profile(client, team_id, user_id, enterprise_id)
         if profile is not None:
             found.profiles.append(profile)
         else:
@@ -128,6 +132,8 @@ def learn(deps: Deps, *, team_id: str, channel_ids: Iterable[str] = (), user_ids
     A command or an interaction may name a channel or person no event has brought yet. Slack being
     busy must not fail the command: what could not be read is learned from the next event.
     """
+    with deps.read_session_factory() as session:
+        enterprise_id = teams.enterprise_of(session=session, team_id=team_id)
     try:
         return discover(
             session_factory=deps.read_session_factory,
@@ -137,6 +143,7 @@ def learn(deps: Deps, *, team_id: str, channel_ids: Iterable[str] = (), user_ids
             user_ids=user_ids,
             known=KnownCache(),
             now=deps.clock.now(),
+            enterprise_id=enterprise_id,
         )
     except SLACK_CALL_ERRORS as exc:
         failure = classify(exc, permanent=frozenset())
@@ -174,7 +181,7 @@ def read_members(client: WebClient, channel_id: str) -> list[str]:
             return members
 
 
-def _fetch_profile(client: WebClient, team_id: str, user_id: str) -> Profile | None:
+def _fetch_profile(client: WebClient, team_id: str, user_id: str, enterprise_id: str | None) -> Profile | None:
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError as exc:
@@ -182,7 +189,7 @@ def _fetch_profile(client: WebClient, team_id: str, user_id: str) -> Profile | N
             logger.info("cannot read user %s in %s: %s", user_id, team_id, exc.response.get("error"))
             return None
         raise
-    return profile_from_user(team_id, user)
+    return profile_from_user(team_id, user, enterprise_id=enterprise_id)
 
 
 def learn_everyone(deps: Deps, *, team_id: str) -> int:
@@ -193,12 +200,16 @@ def learn_everyone(deps: Deps, *, team_id: str) -> int:
     """
     client = deps.slack.for_team(team_id)
     now = deps.clock.now()
+    with deps.read_session_factory() as session:
+        enterprise_id = teams.enterprise_of(session=session, team_id=team_id)
     saved = 0
     cursor = ""
     try:
         while True:
             page = client.users_list(limit=MEMBERS_PAGE, cursor=cursor or None)
-            profiles = [profile_from_user(team_id, user) for user in page.get("members") or []]
+            profiles = [
+                profile_from_user(team_id, user, enterprise_id=enterprise_id) for user in page.get("members") or []
+            ]
             with deps.session_factory.begin() as session:
                 for profile in profiles:
                     people.save_profile(session=session, profile=profile, now=now)

@@ -43,7 +43,11 @@ def parse_envelope(body: dict[str, Any]) -> Envelope:
     if not isinstance(event, dict) or not isinstance(event_id, str) or not event.get("type"):
         raise MalformedEnvelope("event_callback without event or event_id")
     team_id = body.get("team_id")
-    enterprise_id = body.get("enterprise_id")
+    is_ext_shared_channel = bool(body.get("is_ext_shared_channel"))
+    # For an event in a shared channel, Slack sets the envelope's enterprise_id to the organization
+    # where it happened, not to the one of the installation it is delivered to: only the
+    # authorization (the installation's own, as Bolt reads it) says which organization this is.
+    enterprise_id = None if is_ext_shared_channel else body.get("enterprise_id")
     # In org-wide (Enterprise Grid) installs the outer team_id can be the org; the
     # authorization names the workspace the event is for.
     authorizations = body.get("authorizations") or []
@@ -51,7 +55,7 @@ def parse_envelope(body: dict[str, Any]) -> Envelope:
     is_enterprise_install = False
     if authorizations and isinstance(authorizations[0], dict):
         team_id = authorizations[0].get("team_id") or team_id
-        enterprise_id = authorizations[0].get("enterprise_id") or enterprise_id
+        enterprise_id = authorizations[0].get("enterprise_id")
         bot_user_id = authorizations[0].get("user_id")
         is_enterprise_install = authorizations[0].get("is_enterprise_install") is True
     if not isinstance(team_id, str) or not team_id:
@@ -62,6 +66,6 @@ def parse_envelope(body: dict[str, Any]) -> Envelope:
         enterprise_id=enterprise_id if isinstance(enterprise_id, str) else None,
         event=event,
         bot_user_id=bot_user_id if isinstance(bot_user_id, str) else None,
-        is_ext_shared_channel=bool(body.get("is_ext_shared_channel")),
+        is_ext_shared_channel=is_ext_shared_channel,
         is_enterprise_install=is_enterprise_install,
     )

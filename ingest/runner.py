@@ -34,7 +34,7 @@ from ingest.discovery import Discovered, discover
 from ingest.envelope import Envelope, MalformedEnvelope, parse_envelope
 from ingest.event_fields import InvalidEvent
 from ingest.known import KnownCache
-from ingest.shared_channels import share
+from ingest.shared_channels import orphaned_copy, share
 from store import claims, inbox, teams
 from store.models import InboxEvent
 
@@ -119,6 +119,7 @@ class EventContext:
             refresh_channels=refresh_channels,
             known=self.known,
             now=self.now,
+            enterprise_id=self.envelope.enterprise_id,
             bot_user_id=self.envelope.bot_user_id,
         )
         self._remember.extend(found.stored)
@@ -165,6 +166,9 @@ def run_event(
     }
     try:
         processor = processors.get(envelope.event_type)
+        if processor is not None and orphaned_copy(deps=deps, body=parsed, envelope=envelope):
+            logger.info("dropping a shared channel's copy: its workspace uninstalled Handoff", extra=log_extra)
+            processor = None
         if processor is not None:
             # Slack Connect: other workspaces with Handoff in the channel get their own copies first.
             context.shared_with = share(deps=deps, body=parsed, envelope=envelope, now=now)

@@ -23,13 +23,21 @@ from sqlalchemy.orm import Session
 
 from bot.deps import Deps
 from ingest.envelope import Envelope
-from store import inbox, installations
+from store import inbox, installations, teams
 from store.inbox import Delivery
 from store.installations import WorkspaceBot
 from store.models import Channel, ChannelMember
 
 # Marks a copy in its body: a copy's event is never copied again.
 COPY_OF = "handoff_copy_of"
+
+# The events whose meaning is the same for every workspace in the channel, and only those: what
+# people said (messages, their edits and deletions are `message` subtypes), their reactions, and
+# people joining or leaving. The rest speak of the receiving installation itself (`channel_left`
+# and `group_left` mean "this bot was removed") or are delivered to each workspace on its own.
+COPIED_EVENTS = frozenset(
+    {"message", "reaction_added", "reaction_removed", "member_joined_channel", "member_left_channel"}
+)
 
 
 def channel_of(event: dict[str, Any]) -> str | None:
@@ -105,14 +113,33 @@ def copy_for(body: dict[str, Any], envelope: Envelope, installation: WorkspaceBo
     )
 
 
+def orphaned_copy(*, deps: Deps, body: dict[str, Any], envelope: Envelope) -> bool:
+    """A copy whose workspace has no installation of its own any more (uninstalled, purged) since it was given.
+
+    Such a copy is dropped unprocessed: processing it would store the channel's content again in
+    a workspace that was just purged, with no token to vouch for who may see it.
+    """
+    if COPY_OF not in body:
+        return False
+    with deps.read_session_factory() as session:
+        return not teams.has_own_installation(session=session, team_id=envelope.team_id)
+
+
 def share(*, deps: Deps, body: dict[str, Any], envelope: Envelope, now: datetime) -> tuple[str, ...]:
     """Give each other workspace with Handoff in the event's shared channel its copy; returns those workspaces.
 
     Only in OAuth mode (one token cannot act for two workspaces), only for events Slack marks as
-    from a shared channel, and never for a copy: any other event costs no database work here.
+    from a shared channel and of a type in COPIED_EVENTS, and never for a copy: any other event
+    costs no database work here.
     """
     channel_id = channel_of(envelope.event)
-    if deps.installations is None or not envelope.is_ext_shared_channel or COPY_OF in body or channel_id is None:
+    if (
+        deps.installations is None
+        or not envelope.is_ext_shared_channel
+        or envelope.event_type not in COPIED_EVENTS
+        or COPY_OF in body
+        or channel_id is None
+    ):
         return ()
     event = envelope.event
     joined = str(event.get("user")) if event.get("type") == "member_joined_channel" else None

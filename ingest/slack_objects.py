@@ -19,8 +19,11 @@ def _known_zone(name: str) -> bool:
     return True
 
 
-def profile_from_user(team_id: str, user: dict[str, Any]) -> Profile:
-    """A Profile from a Slack user object; an unknown time zone name is dropped, not trusted."""
+def profile_from_user(team_id: str, user: dict[str, Any], *, enterprise_id: str | None) -> Profile:
+    """A Profile from a Slack user object, read by the workspace `team_id` of the organization `enterprise_id`.
+
+    An unknown time zone name is dropped, not trusted.
+    """
     profile = user.get("profile") or {}
     tz = user.get("tz") or None
     if tz is not None and not _known_zone(str(tz)):
@@ -39,18 +42,26 @@ def profile_from_user(team_id: str, user: dict[str, Any]) -> Profile:
         is_admin=bool(user.get("is_admin")),
         is_owner=bool(user.get("is_owner")) or bool(user.get("is_primary_owner")),
         deleted=bool(user.get("deleted")),
-        is_external=_is_external(team_id, user),
+        is_external=is_outsider(user, team_id=team_id, enterprise_id=enterprise_id),
     )
 
 
-def _is_external(team_id: str, user: dict[str, Any]) -> bool:
-    # Someone met in a Slack Connect channel: Slack flags strangers, and people of another
-    # organization carry their own team. Enterprise Grid members of sibling workspaces carry
-    # another team too, but also enterprise_user: they belong to the same organization.
+def is_outsider(user: dict[str, Any], *, team_id: str, enterprise_id: str | None) -> bool:
+    """Whether a Slack user object is someone of another organization than workspace `team_id`'s.
+
+    Slack flags strangers, and people of another organization carry their own team. Enterprise
+    Grid members homed in a sibling workspace carry another team too, with `enterprise_user`: they
+    belong to this organization only when that names this workspace's own Grid org, since a
+    member of another Grid org met in a Slack Connect channel carries `enterprise_user` as well.
+    """
+    if user.get("is_stranger"):
+        return True
     home = user.get("team_id")
-    return bool(user.get("is_stranger")) or (
-        isinstance(home, str) and home != team_id and not user.get("enterprise_user")
-    )
+    if not isinstance(home, str) or home == team_id:
+        return False
+    grid = user.get("enterprise_user")
+    org = grid.get("enterprise_id") if isinstance(grid, dict) else None
+    return enterprise_id is None or org != enterprise_id
 
 
 def channel_info_from_conversation(team_id: str, conversation: dict[str, Any]) -> ChannelInfo:

@@ -130,7 +130,7 @@ def on_user_change(context: EventContext) -> None:
     """`user_change`/`team_join`: the event carries the whole user object, time zone included."""
     user = required_object(context.event, "user")
     required_id(user, "id", within="user.")
-    profile = profile_from_user(context.team_id, user)
+    profile = profile_from_user(context.team_id, user, enterprise_id=context.envelope.enterprise_id)
     with context.unit_of_work() as session:
         before = people.get_person(session=session, team_id=context.team_id, user_id=profile.user_id)
         moved = before is not None and before.tz != profile.tz

@@ -52,7 +52,11 @@ def _purge(context: EventContext, *, why: str) -> None:
     with context.unit_of_work() as session:
         team_ids = {envelope.team_id}
         if org_wide and envelope.enterprise_id:
-            team_ids.update(teams.in_org(session=session, enterprise_id=envelope.enterprise_id))
+            # The org-wide installation goes, and with it only the workspaces it served: one that
+            # installed Handoff itself (the org's, or a partner's in a shared channel) keeps it.
+            team_ids = set(teams.in_org(session=session, enterprise_id=envelope.enterprise_id))
+            if not teams.has_own_installation(session=session, team_id=envelope.team_id):
+                team_ids.add(envelope.team_id)
         counts = purge.purge_workspaces(
             session=session, team_ids=team_ids, enterprise_id=envelope.enterprise_id, org_wide=org_wide
         )

@@ -27,7 +27,7 @@ from hours.schedule import is_working, next_start
 from ingest.discovery import discover
 from ingest.known import KnownCache
 from pings import delivery, notices
-from store import claims, held_pings, jobs, people, working_hours
+from store import claims, held_pings, jobs, people, teams, working_hours
 from store.held_pings import NewPing
 from store.models import HeldPing, Job
 
@@ -69,6 +69,8 @@ def _check(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> i
         results.wait_with_workspace(deps, job_id, now, until=until)
         _follow_check(deps, job_id, ping_id)
         return 0
+    with deps.read_session_factory() as session:
+        enterprise_id = teams.enterprise_of(session=session, team_id=team_id)
     try:
         found = discover(
             session_factory=deps.read_session_factory,
@@ -77,6 +79,7 @@ def _check(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) -> i
             user_ids=[recipient],
             known=KnownCache(),
             now=now,
+            enterprise_id=enterprise_id,
         )
     except SLACK_CALL_ERRORS as exc:
         results.slack_failed(

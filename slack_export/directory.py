@@ -89,6 +89,7 @@ def _objects(export: Export, name: str) -> Iterator[dict[str, Any]]:
 
 
 def _people(export: Export, *, home: str, teams: Counter[str]) -> Iterator[Profile]:
+    enterprise_id = _enterprise_of(export, home)
     for user in _objects(export, "users.json"):
         user_id = user.get("id")
         if not isinstance(user_id, str) or not user_id or len(user_id) > MAX_ID:
@@ -97,7 +98,16 @@ def _people(export: Export, *, home: str, teams: Counter[str]) -> Iterator[Profi
         team = user.get("team_id") or user.get("team") or (profile.get("team") if isinstance(profile, dict) else None)
         if isinstance(team, str) and team and not user.get("is_stranger"):
             teams[team] += 1
-        yield profile_from_user(home, user)
+        yield profile_from_user(home, user, enterprise_id=enterprise_id)
+
+
+def _enterprise_of(export: Export, home: str) -> str | None:
+    """The Enterprise Grid org of the export's workspace, as its own members' `enterprise_user` names it."""
+    for user in _objects(export, "users.json"):
+        grid = user.get("enterprise_user")
+        if user.get("team_id") == home and isinstance(grid, dict) and isinstance(grid.get("enterprise_id"), str):
+            return str(grid["enterprise_id"])
+    return None
 
 
 def _conversations(export: Export, directory: Directory, *, team_id: str, name: str, private: bool) -> None:

@@ -160,7 +160,12 @@ class HandoffInstallationStore(SQLAlchemyInstallationStore):
         return installation
 
     def bot_for_team(self, *, team_id: str, enterprise_id: str | None = None) -> Bot | None:
-        """The bot that acts in a workspace: its own install, else its organization's org-wide install."""
+        """The bot that acts in a workspace: its own install, else its organization's org-wide install.
+
+        The organization is the one on the workspace's record (from its installation); `enterprise_id`
+        counts only for a workspace not on record yet. A workspace that installed Handoff itself
+        never borrows an org-wide token: with its own gone, it has none.
+        """
         c = self.bots.c
         latest = (
             select(self.bots)
@@ -170,8 +175,16 @@ class HandoffInstallationStore(SQLAlchemyInstallationStore):
         )
         with self.read_engine.connect() as connection:
             row = connection.execute(latest.where(c.team_id == team_id)).mappings().first()
-            if row is None:
-                org = enterprise_id or connection.scalar(select(Team.enterprise_id).where(Team.team_id == team_id))
+            own = connection.scalar(
+                select(
+                    exists().where(
+                        self.installations.c.client_id == self.client_id, self.installations.c.team_id == team_id
+                    )
+                )
+            )
+            if row is None and not own:
+                recorded = connection.execute(select(Team.enterprise_id).where(Team.team_id == team_id)).first()
+                org = recorded.enterprise_id if recorded is not None else enterprise_id
                 if org:
                     row = (
                         connection.execute(latest.where(c.enterprise_id == org, c.is_enterprise_install.is_(True)))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, exists, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Team
+from store.models import SLACK_INSTALLATIONS, Team
 from store.upsert import insert_ignore
 
 
@@ -43,7 +43,7 @@ def mark_installed(
     elif enterprise_id:
         session.execute(
             update(Team)
-            .where(Team.enterprise_id == enterprise_id)
+            .where(_served_by_org(enterprise_id))
             .values(uninstalled_at=None, token_error=None, token_error_at=None, token_checked_at=None)
         )
 
@@ -57,8 +57,32 @@ def mark_uninstalled(*, session: Session, team_id: str, now: datetime) -> dateti
 
 
 def in_org(*, session: Session, enterprise_id: str) -> list[str]:
-    """The workspaces Handoff knows in an Enterprise Grid organization."""
-    return list(session.scalars(select(Team.team_id).where(Team.enterprise_id == enterprise_id)))
+    """The workspaces an org-wide installation serves: of the organization, and without an installation of their own.
+
+    A workspace that installed Handoff itself keeps it whatever its organization's admins do with
+    the org-wide one; only the workspaces the org-wide installation acted for go with it.
+    """
+    return list(session.scalars(select(Team.team_id).where(_served_by_org(enterprise_id)).order_by(Team.team_id)))
+
+
+def has_own_installation(*, session: Session, team_id: str) -> bool:
+    """Whether the workspace installed Handoff itself (not only through its organization's org-wide install)."""
+    return bool(session.scalar(select(exists().where(SLACK_INSTALLATIONS.c.team_id == team_id))))
+
+
+def enterprise_of(*, session: Session, team_id: str) -> str | None:
+    """The Enterprise Grid organization the workspace belongs to, as its installation says; None when standalone."""
+    return session.scalar(select(Team.enterprise_id).where(Team.team_id == team_id))
+
+
+def _own_installation(team_id: SQLColumnExpression[str]) -> ColumnElement[bool]:
+    return exists().where(SLACK_INSTALLATIONS.c.team_id == team_id)
+
+
+def _served_by_org(enterprise_id: str) -> ColumnElement[bool]:
+    # The label comes from the installation (see ingest.envelope), and a workspace with an
+    # installation of its own is never the org-wide one's to install or uninstall.
+    return (Team.enterprise_id == enterprise_id) & ~_own_installation(Team.team_id)
 
 
 def pause_sending(*, session: Session, team_id: str, error: str, now: datetime) -> bool:

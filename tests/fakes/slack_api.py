@@ -1387,6 +1387,17 @@ class FakeSlack(LoopbackFake):
             **({"email": user.email} if user.email else {}),
             **({"bot_id": user.bot_id} if user.bot_id else {}),
         }
+        org = self._teams[user.team_id].enterprise_id if user.team_id in self._teams else None
+        if org is not None:
+            # Every member of an Enterprise Grid org says so, whichever organization asks.
+            out["enterprise_user"] = {
+                "id": user.id,
+                "enterprise_id": org,
+                "enterprise_name": f"{org} Org",
+                "is_admin": user.is_admin,
+                "is_owner": user.is_owner,
+                "teams": sorted(t.id for t in self._teams.values() if t.enterprise_id == org),
+            }
         out.update(
             is_admin=user.is_admin,
             is_owner=user.is_owner,
@@ -1506,7 +1517,22 @@ class FakeSlack(LoopbackFake):
         return {"bot": out}
 
     def _users_info(self, ctx: _Ctx, params: JSONDict) -> JSONDict:
+        user = self._users.get(_opt_str(params, "user") or "")
+        if user is not None and user.team_id != ctx.team.id and self._may_see_user(ctx, user):
+            # Slack shows a workspace the people of its own Grid org, and those it shares a channel with.
+            return {"user": self._user_json(user)}
         return {"user": self._user_json(self._team_of_user(ctx, _opt_str(params, "user")))}
+
+    def _may_see_user(self, ctx: _Ctx, user: _User) -> bool:
+        org = self._teams[user.team_id].enterprise_id
+        if org is not None and org == ctx.team.enterprise_id:
+            return True
+        return any(
+            user.id in ch.members
+            and ctx.team.id in {ch.team_id, *ch.shared_team_ids}
+            and user.team_id in {ch.team_id, *ch.shared_team_ids}
+            for ch in self._channels.values()
+        )
 
     def _users_list(self, ctx: _Ctx, params: JSONDict) -> JSONDict:
         users = [u for u in self._users.values() if u.team_id == ctx.team.id]
