@@ -9,6 +9,8 @@ apart so the vocabulary can grow without touching how a line is weighed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 
 from digest.model import BLOCKED, CHANGE, DECIDED, INCIDENT
 
@@ -33,45 +35,86 @@ STOP_WORDS = word_set(
 )
 
 
-# Needed word prefixes by their first two letters (every prefix has at least two), with their cue.
-_PREFIXES: dict[str, list[tuple[str, Cue]]] = {}
+# Needed word prefixes by their first two letters (every prefix has at least two), with their cue and phrase's bit.
+_PREFIXES: dict[str, list[tuple[str, Cue, int]]] = {}
+# Compiled alternations of some of a cue's phrases kept per cue; past this many, the whole pattern is used.
+NARROWED_PATTERNS = 4096
+
+# The cues a text's words hint at, each with the bits of its phrases whose needed word the text has.
+Hints = dict["Cue", int]
 
 
 class Cue:
     """Phrases matched as whole words, tried only on a text holding a word that one of them needs.
 
-    A regular expression of dozens of phrases costs tens of microseconds per text, and most texts hold
-    none of them. Each phrase names one word a match cannot do without (`_needed`); a text none of
-    whose words starts with one of those cannot match, so the expression runs only on the others
-    (and on any text with a digit for a phrase that needs no word, like "5\\d\\d errors").
+    A regular expression of dozens of phrases costs tens of microseconds per text: Python's `re` tries
+    every alternative at every position. Each phrase names one word a match cannot do without
+    (`_needed`); a text none of whose words starts with one of those cannot match that phrase, so a
+    text is searched only for the phrases its words hint at (and, with a digit, for a phrase that needs
+    no word, like "5\\d\\d errors"), one alternation per set of phrases, compiled once.
     """
 
     def __init__(self, *phrases: str) -> None:
         self.phrases = phrases
-        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+        self.pattern = _alternation(phrases)
         needed = [_needed(phrase) for phrase in phrases]
         # A phrase that needs no word but a digit is tried on texts with one; one needing neither, on every text.
         self.always = any(words is None for words in needed)
         self.on_digits = any(words == () for words in needed)
         self.prefixes = tuple(sorted({word for words in needed if words for word in words}))
-        for prefix in self.prefixes:
-            _PREFIXES.setdefault(prefix[:2], []).append((prefix, self))
+        # The phrases no word hints at, tried whenever the cue is tried at all.
+        self.unhinted = sum(1 << index for index, words in enumerate(needed) if not words)
+        self._narrowed: dict[int, re.Pattern[str]] = {}
+        for index, words in enumerate(needed):
+            for prefix in words or ():
+                _PREFIXES.setdefault(prefix[:2], []).append((prefix, self, index))
 
-    def search(self, text: str, hinted: set[Cue], digits: bool) -> bool:
-        """Whether one of the phrases is in `text`; `hinted` holds the cues whose needed words it has (`hinted_by`)."""
+    def search(self, text: str, hinted: Hints, digits: bool) -> bool:
+        """Whether one of the phrases is in `text`; `hinted` holds what its words hint at (`hinted_by`)."""
+        phrases = hinted.get(self, 0)
+        if not (phrases or self.always or (digits and self.on_digits)):
+            return False
+        return self.narrowed(phrases | self.unhinted).search(text) is not None
+
+    def search_whole(self, text: str, hinted: Hints, digits: bool) -> bool:
+        """`search` with every phrase, when `text` holds words `hinted` was not read from (a code span's)."""
         if not (self in hinted or self.always or (digits and self.on_digits)):
             return False
         return self.pattern.search(text) is not None
 
+    def narrowed(self, phrases: int) -> re.Pattern[str]:
+        """The alternation of the phrases whose bits are set: it matches a text just where the whole pattern's
+        phrases that can match it do."""
+        found = self._narrowed.get(phrases)
+        if found is None:
+            if len(self._narrowed) >= NARROWED_PATTERNS:
+                return self.pattern
+            chosen = [phrase for index, phrase in enumerate(self.phrases) if phrases >> index & 1]
+            found = self._narrowed[phrases] = _alternation(chosen)
+        return found
 
-def hinted_by(words: list[str]) -> set[Cue]:
-    """The cues one of whose needed words starts one of `words` (lower-cased): one look-up per word for all cues."""
-    found: set[Cue] = set()
-    for word in words:
-        for prefix, cue in _PREFIXES.get(word[:2], ()):
-            if word.startswith(prefix):
-                found.add(cue)
+
+def hinted_by(words: Iterable[str]) -> Hints:
+    """What `words` (lower-cased) hint at: each cue with its phrases whose needed word starts one of them."""
+    found: Hints = {}
+    for word in set(words):
+        for cue, phrases in _hints(word):
+            found[cue] = found.get(cue, 0) | phrases
     return found
+
+
+@lru_cache(maxsize=65_536)
+def _hints(word: str) -> tuple[tuple[Cue, int], ...]:
+    # Per distinct word, once: a day of messages repeats the same few thousand words.
+    found: dict[Cue, int] = {}
+    for prefix, cue, index in _PREFIXES.get(word[:2], ()):
+        if word.startswith(prefix):
+            found[cue] = found.get(cue, 0) | 1 << index
+    return tuple(found.items())
+
+
+def _alternation(phrases: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
 
 
 # A group with what quantifies it, a character class, an escape, a count: where a phrase is not plain words.

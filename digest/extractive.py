@@ -16,24 +16,21 @@ counted, and only lines that could clear the threshold are weighed against them.
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
 from typing import NamedTuple
 
+from digest.best_first import Candidate, Weighed, WindowRanking
 from digest.collector import collector_paused
 from digest.importance import (
     CUE_WEIGHTS,
     INFORMATIVE_CAP,
     THRESHOLD,
     TextCues,
-    idf_weights,
-    informativeness,
     text_cues,
 )
 from digest.model import DECIDED, QUESTION, ChannelSummary, ChannelWindow, Line, SummaryPoint
@@ -48,8 +45,6 @@ FILED_DECISION = 10.0
 # of a dozen replies from five people earns about 3: enough, with a few informative words, without a cue).
 ENGAGEMENT = 0.5
 REACTIONS = 0.5
-# Recency orders lines of equal weight (the latest first); it never makes a line important.
-RECENCY = 0.25
 # How much of the question an answer's point quotes before the answer.
 QUESTION_CHARS = 100
 # What the answer to a thread's question earns: the question's own weight.
@@ -162,25 +157,6 @@ def _repeats(kept: list[Line], line: Line, features_of: FeaturesOf) -> bool:
     return False
 
 
-class _Candidate(NamedTuple):
-    """A line that may become a point: its rank key first, so a heap orders candidates best first."""
-
-    rank: float
-    seconds: float
-    ts: str
-    thread: str
-    line: Line
-
-
-class _Weighed(NamedTuple):
-    """A line of the window with its thread, its cues and what it weighs before informativeness."""
-
-    line: Line
-    thread: str
-    cues: TextCues
-    weight: float
-
-
 class ExtractiveSummarizer:
     """Quotes the important lines of a channel's window, ranked; deterministic and offline."""
 
@@ -205,30 +181,11 @@ class ExtractiveSummarizer:
     def _summarize(self, window: ChannelWindow) -> ChannelSummary:
         threads, people = self._threads(window)
         stems, hopeful = self._weighed(threads, window.decision_ts)
-        start = window.start
-        span = (window.end - start).total_seconds()
-        idf: dict[str, float] | None = None
-
-        def candidates(floor: float, eligible: Iterable[_Weighed]) -> list[_Candidate]:
-            nonlocal idf
-            if idf is None:
-                # Counted once per window, and only when a line needs weighing against it.
-                idf = idf_weights(Counter(chain.from_iterable(stems)), len(stems))
-            found = []
-            for line, thread, cues, before in eligible:
-                weight = before + informativeness(cues.stems, idf)
-                if weight < floor:
-                    continue
-                seconds = (line.posted_at - start).total_seconds()
-                share = seconds / span if span > 0 else 1.0
-                recency = 1.0 if share >= 1.0 else share if share > 0.0 else 0.0
-                found.append(_Candidate(-(weight + RECENCY * recency), -seconds, line.ts, thread, line))
-            return found
-
-        points = self._pick(candidates(THRESHOLD, hopeful) if hopeful else [], threads, window.decision_ts)
+        ranking = WindowRanking(start=window.start, end=window.end, stems=stems)
+        points = self._pick(ranking.best_first(hopeful, THRESHOLD), threads, window.decision_ts) if hopeful else []
         if not points:
             # A quiet channel's one most substantial line that is not chatter (none when all of it is).
-            best = min(candidates(-math.inf, self._substantial(threads, window.decision_ts)), default=None)
+            best = next(ranking.best_first(self._substantial(threads, window.decision_ts), -math.inf), None)
             if best is not None:
                 points = [self._point(threads[best.thread], best.line, -best.rank, filed=False, quoted=set())[0]]
         return ChannelSummary(
@@ -237,12 +194,12 @@ class ExtractiveSummarizer:
 
     def _weighed(
         self, threads: dict[str, list[Line]], decision_ts: frozenset[str], *, floor: float = THRESHOLD - INFORMATIVE_CAP
-    ) -> tuple[list[frozenset[str]], list[_Weighed]]:
+    ) -> tuple[list[frozenset[str]], list[Weighed]]:
         """Every line's stems, and the lines that weigh at least `floor` before informativeness (what their cues,
         place in their thread and reactions give them): most lines of a busy day cannot clear the threshold."""
         features_of, known = self._features_of, self._features
         stems: list[frozenset[str]] = []
-        weighed: list[_Weighed] = []
+        weighed: list[Weighed] = []
         for ts, kept in threads.items():
             lively, answer = self._engagement(kept) if len(kept) > 1 else (0.0, None)
             first = True
@@ -260,10 +217,10 @@ class ExtractiveSummarizer:
                 if decision_ts and line.ts in decision_ts:
                     weight += FILED_DECISION
                 if weight >= floor:
-                    weighed.append(_Weighed(line, ts, cues, weight))
+                    weighed.append(Weighed(line, ts, cues, weight))
         return stems, weighed
 
-    def _substantial(self, threads: dict[str, list[Line]], decision_ts: frozenset[str]) -> list[_Weighed]:
+    def _substantial(self, threads: dict[str, list[Line]], decision_ts: frozenset[str]) -> list[Weighed]:
         """Every line that is not chatter and has a couple of content words, weighed as `_weighed` weighs."""
         return [
             each
@@ -272,18 +229,17 @@ class ExtractiveSummarizer:
         ]
 
     def _pick(
-        self, ranked: list[_Candidate], threads: dict[str, list[Line]], decision_ts: frozenset[str]
+        self, ranked: Iterator[Candidate], threads: dict[str, list[Line]], decision_ts: frozenset[str]
     ) -> list[SummaryPoint]:
-        """The best candidates, a few per thread, each paste or "+1" once."""
-        # Only the first few are wanted: a heap gives them without sorting every line of the day.
-        heapq.heapify(ranked)
+        """The best candidates (`ranked` is best first), a few per thread, each paste or "+1" once."""
         points: list[SummaryPoint] = []
         shown: list[tuple[str, ...]] = []
         # Lines a point shows, its own or the question it answers: none is shown twice.
         quoted: set[str] = set()
         per_thread: Counter[str] = Counter()
-        while ranked and len(points) < self.max_points:
-            found = heapq.heappop(ranked)
+        for found in ranked:
+            if len(points) >= self.max_points:
+                break
             if per_thread[found.thread] >= PER_THREAD or found.ts in quoted:
                 continue
             line = found.line

@@ -38,7 +38,7 @@ from digest.cues import (
     SMALL_TALK,
     STOP_WORDS,
     YES_NO,
-    Cue,
+    Hints,
     hinted_by,
     word_set,
 )
@@ -184,24 +184,26 @@ def text_cues(text: str) -> TextCues:
         stems=frozenset(stem(word) for word in content),
         content_words=len(content),
         facts=min(facts, MOST_FACTS),
-        chatter=_chatter(plain, words, content, hinted, digits),
+        chatter=_chatter(plain, words, content, hinted, digits, whole=prose is not plain),
         evasive=EVASIVE.match(prose) is not None,
     )
 
 
-def _chatter(plain: str, words: list[str], content: list[str], hinted: set[Cue], digits: bool) -> float:
-    """What chatter costs a line: laughter, food and small talk, or nothing but greetings, thanks and emoji."""
+def _chatter(plain: str, words: list[str], content: list[str], hinted: Hints, digits: bool, *, whole: bool) -> float:
+    """What chatter costs a line: laughter, food and small talk, or nothing but greetings, thanks and emoji.
+
+    `hinted` was read from the words outside code spans: with `whole`, `plain` has code spans too, so a
+    hinted cue is tried with all its phrases, as the words in code may be what one of them needs.
+    """
     if not words:
         # Emoji, "+1" as a shortcode, punctuation: nothing to read.
         return ONLY_CHATTER
     if CHATTER_WORDS.issuperset(words):
         return ONLY_CHATTER
-    if (
-        LAUGHTER.search(plain, hinted, digits)
-        or FOOD.search(plain, hinted, digits)
-        or SMALL_TALK.search(plain, hinted, digits)
-        or _has_emoji_food(plain)
-    ):
+    social = (LAUGHTER, FOOD, SMALL_TALK)
+    if any(cue.search_whole(plain, hinted, digits) if whole else cue.search(plain, hinted, digits) for cue in social):
+        return SOCIAL
+    if _has_emoji_food(plain):
         return SOCIAL
     polite = sum(1 for word in words if word in POLITE_WORDS)
     return POLITE if polite and polite * 2 >= len(content) else 0.0

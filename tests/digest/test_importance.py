@@ -162,3 +162,28 @@ def test_the_cue_prefilter_never_hides_a_match(name: str, index: int, data: st.D
 
     if cue.pattern.search(text):
         assert cue.search(text, cues.hinted_by(words), bool(re.search(r"\d", text)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_a_cue_tried_on_its_hinted_phrases_finds_just_what_all_its_phrases_find(data: st.DataObject) -> None:
+    # Phrases of several cues, and words that start like their needed words without being them.
+    pieces = data.draw(
+        st.lists(
+            st.sampled_from(_PHRASES).flatmap(
+                lambda phrase: st.from_regex(
+                    re.compile(_ALL_CUES[phrase[0]].phrases[phrase[1]], re.IGNORECASE), fullmatch=True
+                )
+            )
+            | st.sampled_from(["blockers", "incidentally", "rollout", "coffeehouse", "who's", "5000", "kitchenette"]),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    text = " ".join(pieces)
+    words = re.findall(r"\w+(?:['\u2019]\w+)?", text.lower())
+    hinted = cues.hinted_by(words)
+    digits = bool(re.search(r"\d", text))
+
+    for cue in _ALL_CUES.values():
+        assert cue.search(text, hinted, digits) == cue.search_whole(text, hinted, digits)
