@@ -88,15 +88,34 @@ def show(status: Status, out: IO[str]) -> None:
             since = f"{workspace.since.isoformat()} ({ago(now - workspace.since)} ago)" if workspace.since else "?"
             paused.add_row(workspace.team_id, workspace.error, since, str(workspace.waiting))
         console.print(paused)
+    backlog = status.backlog
+    if backlog.oldest_age is None:
+        console.print("Event backlog: none, every acknowledged event is processed.")
+    elif backlog.behind:
+        console.print(
+            f"[bold red]The event worker is behind:[/bold red] {backlog.events} event(s) waiting, the oldest "
+            f"acknowledged {ago(backlog.oldest_age)} ago. Check that `handoff serve` runs and has CPU to spare; "
+            "another replica shares the work."
+        )
+    else:
+        console.print(
+            f"Event backlog: {backlog.events} event(s), the oldest acknowledged {ago(backlog.oldest_age)} ago."
+        )
+    if status.wal_bytes is not None:
+        console.print(f"SQLite write-ahead log: {status.wal_bytes / 1_048_576:.1f} MB.")
     workers = Table(title="Last tick per process", title_justify="left")
-    for column in ("worker", "last tick", "ago", "did"):
+    for column in ("worker", "last tick", "ago", "took", "did"):
         workers.add_column(column)
     for worker in status.workers:
         did = ", ".join(f"{name}={value}" for name, value in sorted(worker.report.items())) or "nothing due"
+        overran = "".join(
+            f"; [red]{name} overran ({seconds:.0f} s)[/red]" for name, seconds in sorted(worker.overruns.items())
+        )
+        took = f"{worker.tick_seconds:.1f} s" if worker.tick_seconds is not None else ""
         late = " [red](stale)[/red]" if worker.ago > STALE_WORKER else ""
-        workers.add_row(worker.worker_id, worker.last_tick_at.isoformat(), ago(worker.ago) + late, did)
+        workers.add_row(worker.worker_id, worker.last_tick_at.isoformat(), ago(worker.ago) + late, took, did + overran)
     if not status.workers:
-        workers.add_row("(no tick has run yet)", "", "", "")
+        workers.add_row("(no tick has run yet)", "", "", "", "")
     console.print(workers)
     failures = Table(title="Recent failures", title_justify="left")
     for column in ("when", "what", "workspace", "attempts", "state", "error"):
