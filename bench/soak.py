@@ -24,6 +24,7 @@ import os
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -325,6 +326,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=400.0)
     parser.add_argument("--database-url", help="a PostgreSQL server (a scratch database is created and dropped)")
     args = parser.parse_args()
+    # Stopped from outside: clean up (the server, the scratch database) on the way out.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(1))
 
     workdir = Path(tempfile.mkdtemp(prefix="handoff-soak-"))
     scratch = _scratch_postgres(args.database_url) if args.database_url else None

@@ -6,7 +6,8 @@ GIL for up to the switch interval while an acknowledgement waits, so they run in
 process, woken each time an event is stored, at a lower CPU priority than the HTTP front (see
 `_lower_priority`). The live stream is the worker's alone: the minute tick only takes over what
 it left behind (it died, or fell minutes behind), and restarts it if it died. On stop (the
-doorbell closed, or SIGTERM) it finishes the event in hand and gives back what it had claimed.
+doorbell closed, or SIGTERM) it goes on for a moment with what was acknowledged, then finishes
+the event in hand and gives back what it had claimed: the rest is processed after the restart.
 """
 
 from __future__ import annotations
@@ -20,15 +21,24 @@ import threading
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from bot.deps import Deps
+    from ingest.runner import Processor
 
 logger = logging.getLogger(__name__)
 
 # How long an idle worker waits before looking for events another replica's worker left behind.
 IDLE_POLL_SECONDS = 1.0
-# How long the serve process waits for the worker to finish its event and give back its claims.
-STOP_TIMEOUT_SECONDS = 4.0
+# Told to stop, the worker goes on with what was acknowledged for this long, then stops at the
+# next event and gives back its claims; the serve process waits a little longer before killing it.
+STOP_GRACE_SECONDS = 3.0
+STOP_TIMEOUT_SECONDS = 4.5
 # An event stored within this window means acknowledgements are flowing: then process in slices
 # of at most BUSY_SLICE events. A slice that found less than that has caught up, and the worker
 # pauses BUSY_PAUSE to batch what arrives meanwhile (each event within about 50 ms of its ack);
@@ -41,6 +51,11 @@ BUSY_PAUSE_SECONDS = 0.05
 CHECKPOINT_EVERY = 2000
 # See _lower_priority.
 NICENESS = 10
+# On PostgreSQL an event's processing is mostly waiting for the server (a round trip per
+# statement, a WAL flush per commit: about 7 ms in all on a busy machine), so one thread cannot
+# follow 400 events/s. Helper threads join in while there is a backlog; claims use SKIP LOCKED,
+# so they never take the same event. On SQLite every write queues for the one writer anyway.
+POSTGRES_HELPERS = 3
 
 
 class Doorbell:
@@ -78,6 +93,66 @@ class Doorbell:
             return True
 
 
+class _Stop:
+    """When the worker was told to stop (doorbell closed, or SIGTERM), as its threads see it."""
+
+    def __init__(self, bell: Doorbell) -> None:
+        self._bell = bell
+        self.terminated = threading.Event()
+        self._since: float | None = None
+
+    @property
+    def requested(self) -> bool:
+        """True once a stop was asked for."""
+        return self._since is not None or self.terminated.is_set()
+
+    def check(self) -> bool:
+        """Look at the doorbell (main thread only: it reads the pipe); True once a stop was asked for."""
+        if self._since is None and (self.terminated.is_set() or self._bell.closed_now()):
+            self._since = time.monotonic()
+        return self._since is not None
+
+    def past_grace(self) -> bool:
+        """True once the grace after the stop is over: stop at the next event."""
+        if threading.current_thread() is threading.main_thread():
+            self.check()
+        since = self._since
+        return since is not None and time.monotonic() >= since + STOP_GRACE_SECONDS
+
+
+def _help(deps: Deps, processors: Mapping[str, Processor], backlog: threading.Event, stop: _Stop) -> None:
+    """A helper thread (PostgreSQL): drain slices alongside the main loop while it reports a backlog."""
+    from ingest.drain import drain_inbox
+    from ingest.known import KnownCache
+
+    # Each thread its own cache: what one stored, the others find stored and skip.
+    known = KnownCache()
+    while not stop.past_grace():
+        if stop.requested and not backlog.is_set():
+            return
+        if not backlog.wait(IDLE_POLL_SECONDS):
+            continue
+        try:
+            if sum(drain_inbox(deps, processors, known=known, limit=BUSY_SLICE, stop=stop.past_grace).values()) == 0:
+                backlog.clear()
+        except Exception:
+            logger.exception("event worker helper drain failed")
+            time.sleep(IDLE_POLL_SECONDS)
+
+
+def _start_helpers(
+    deps: Deps, processors: Mapping[str, Processor], backlog: threading.Event, stop: _Stop
+) -> list[threading.Thread]:
+    count = POSTGRES_HELPERS if deps.engine.dialect.name == "postgresql" else 0
+    helpers = [
+        threading.Thread(target=_help, args=(deps, processors, backlog, stop), name=f"events-{n}", daemon=True)
+        for n in range(count)
+    ]
+    for thread in helpers:
+        thread.start()
+    return helpers
+
+
 def worker_main(settings: Settings, worker_id: str, doorbell: Connection, log_level: int) -> None:
     """The child process: drain the inbox whenever woken, until the doorbell's pipe closes or SIGTERM."""
     from bot.app import create_app
@@ -87,35 +162,32 @@ def worker_main(settings: Settings, worker_id: str, doorbell: Connection, log_le
     from ingest.known import KnownCache
 
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    terminated = threading.Event()
-    # A service manager signals the whole process group: stop at the next event, like a closed
-    # doorbell. Ctrl-C reaches the group too; the serve process decides, through the doorbell.
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: terminated.set())
+    bell = Doorbell(doorbell)
+    stop = _Stop(bell)
+    # A service manager signals the whole process group: stop like on a closed doorbell. Ctrl-C
+    # reaches the group too; the serve process decides, through the doorbell.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.terminated.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _lower_priority()
-    bell = Doorbell(doorbell)
-    deps = build_deps(settings, worker_id=worker_id)
+    deps = build_deps(settings, worker_id=worker_id, replayable=True)
     processors = create_app(deps).processors
     known = KnownCache()
     since_checkpoint = 0
     last_arrival = float("-inf")
-
-    def stopping() -> bool:
-        return terminated.is_set() or bell.closed_now()
-
+    backlog = threading.Event()
+    helpers = _start_helpers(deps, processors, backlog, stop)
     logger.info("event worker %s started", worker_id)
     try:
-        while not stopping():
+        while True:
             # Clear before draining: an event stored during the drain rings again, so none is missed.
             bell.wait(0)
-            busy = time.monotonic() - last_arrival < BUSY_WINDOW_SECONDS
+            stopping = stop.check()
+            busy = time.monotonic() - last_arrival < BUSY_WINDOW_SECONDS and not stopping
             processed = 0
             try:
-                processed = sum(
-                    drain_inbox(
-                        deps, processors, known=known, limit=BUSY_SLICE if busy else None, stop=stopping
-                    ).values()
-                )
+                # In slices, so that a backlog shows (a full slice) and the helpers join in.
+                limit = None if stopping else BUSY_SLICE
+                processed = sum(drain_inbox(deps, processors, known=known, limit=limit, stop=stop.past_grace).values())
                 since_checkpoint += processed
                 if since_checkpoint >= CHECKPOINT_EVERY:
                     checkpoint(deps.engine)
@@ -123,15 +195,21 @@ def worker_main(settings: Settings, worker_id: str, doorbell: Connection, log_le
             except Exception:
                 # A database hiccup must not end the worker; the next wake-up tries again.
                 logger.exception("event worker drain failed")
-            if stopping():
+            # A drain begun after the stop ends when the inbox is empty or the grace is over.
+            if stopping or stop.past_grace():
                 break
             caught_up = processed < BUSY_SLICE
+            (backlog.clear if caught_up else backlog.set)()
             if busy and caught_up:
                 # Batch what arrives meanwhile into the next slice instead of following every event.
                 time.sleep(BUSY_PAUSE_SECONDS)
             if bell.wait(0 if busy or not caught_up else IDLE_POLL_SECONDS):
                 last_arrival = time.monotonic()
     finally:
+        stop.check()
+        backlog.clear()
+        for thread in helpers:
+            thread.join(STOP_GRACE_SECONDS + 1)
         deps.engine.dispose()
         logger.info("event worker %s stopped", worker_id)
 
