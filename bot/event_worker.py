@@ -3,7 +3,7 @@
 Acknowledging an event costs a fraction of a millisecond; processing it (reading Slack for a new
 channel, several writes) costs more. In the same process the processing threads would hold the
 GIL for up to the switch interval while an acknowledgement waits, so they run in their own
-process, woken each time an event is stored, at a lower CPU priority than the HTTP front (see
+process, woken each time an event is stored, as a batch job the HTTP front preempts (see
 `_lower_priority`). The live stream is the worker's alone: the minute tick only takes over what
 it left behind (it died, or fell minutes behind), and restarts it if it died. On stop (the
 doorbell closed, or SIGTERM) it goes on for a moment with what was acknowledged, then finishes
@@ -49,8 +49,8 @@ BUSY_PAUSE_SECONDS = 0.05
 # Fold the SQLite WAL back after this many events (a checkpoint per event would contend with
 # every acknowledgement's commit); the serve process's checkpointer runs every few seconds too.
 CHECKPOINT_EVERY = 2000
-# See _lower_priority.
-NICENESS = 10
+# See _lower_priority: the worker's niceness above the front's.
+NICENESS = 0
 # On PostgreSQL an event's processing is mostly waiting for the server (a round trip per
 # statement, a WAL flush per commit: about 7 ms in all on a busy machine), so one thread cannot
 # follow 400 events/s. Helper threads join in while there is a backlog; claims use SKIP LOCKED,
@@ -215,17 +215,20 @@ def worker_main(settings: Settings, worker_id: str, doorbell: Connection, log_le
 
 
 def _lower_priority() -> None:
-    """Run below the HTTP front, but not so low that a machine that is never idle starves the worker.
+    """Run as a batch job: the HTTP front preempts the worker whenever it wakes, but the worker keeps its share.
 
-    Under SCHED_IDLE the worker got only CPU time nobody else wanted: on a busy machine that is
-    none, and the backlog grew without bound (an unprivileged process cannot leave SCHED_IDLE
-    again). At niceness 10 the acknowledgements still win the CPU (about 9 to 1 against the
-    worker), and the worker always gets its share. SCHED_BATCH: it never preempts them on wake-up.
+    Under SCHED_IDLE the worker got only CPU time nobody else wanted: on a machine that is never
+    idle that is none, and the backlog grew without bound (an unprivileged process cannot leave
+    SCHED_IDLE again). Niceness 10 was not enough either on a machine other work kept at a load
+    of 6 to 10 on two cores: the worker got a third of what following 400 events/s takes.
+    SCHED_BATCH at the front's niceness keeps what mattered, an acknowledgement never waiting for
+    the worker's time slice to end, and lets the worker follow the stream.
     """
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
-    with contextlib.suppress(OSError):
-        os.nice(NICENESS)
+    if NICENESS:
+        with contextlib.suppress(OSError):
+            os.nice(NICENESS)
 
 
 class EventWorker:

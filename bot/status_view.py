@@ -108,15 +108,21 @@ def show(status: Status, out: IO[str]) -> None:
         workers.add_column(column)
     for worker in status.workers:
         did = ", ".join(f"{name}={value}" for name, value in sorted(worker.report.items())) or "nothing due"
-        overran = "".join(
-            f"; [red]{name} overran ({seconds:.0f} s)[/red]" for name, seconds in sorted(worker.overruns.items())
-        )
         took = f"{worker.tick_seconds:.1f} s" if worker.tick_seconds is not None else ""
         late = " [red](stale)[/red]" if worker.ago > STALE_WORKER else ""
-        workers.add_row(worker.worker_id, worker.last_tick_at.isoformat(), ago(worker.ago) + late, took, did + overran)
+        workers.add_row(worker.worker_id, worker.last_tick_at.isoformat(), ago(worker.ago) + late, took, did)
     if not status.workers:
         workers.add_row("(no tick has run yet)", "", "", "", "")
     console.print(workers)
+    for worker in status.workers:
+        if worker.overruns:
+            overran = ", ".join(
+                f"{name} overran ({seconds:.1f} s)" for name, seconds in sorted(worker.overruns.items())
+            )
+            console.print(
+                f"[red]Last tick of {worker.worker_id} ran over its budget:[/red] {overran}. "
+                "Later tasks waited; see that process's log."
+            )
     failures = Table(title="Recent failures", title_justify="left")
     for column in ("when", "what", "workspace", "attempts", "state", "error"):
         failures.add_column(column, overflow="fold")

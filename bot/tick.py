@@ -94,14 +94,14 @@ def run_tick(
         # First: every later task may call Slack with a workspace's token.
         ("rotate_tokens", rotate_tokens),
         ("recheck_paused_workspaces", recheck_paused_workspaces),
+        # Bounded (a batch, a budget) and normally empty: only what the event worker left behind.
+        ("replay_inbox", lambda d, n, r: replay_inbox(d, processors, n, r, stop=stop)),
         _named(deliver_decision_messages),
         _named(deliver_decision_reviews),
         _named(recheck_channels),
         # Before the pings: pings due at a catch-up ride inside it, one DM rather than two.
         _named(deliver_catchups),
         _named(deliver_pings),
-        # After what is due at a set time (pings, catch-ups): what the event worker left can wait.
-        ("replay_inbox", lambda d, n, r: replay_inbox(d, processors, n, r, stop=stop)),
         _named(deliver_weekly_reports),
         _named(run_retention),
         _named(prune_oauth_states),
