@@ -181,7 +181,6 @@ class DeliveryWatch:
         self.fake, self.dues = fake, dues
         self.by_user = {due.user_id: due for due in dues}
         self.dm_of: dict[str, str] = {}
-        self.seen = 0
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -195,18 +194,14 @@ class DeliveryWatch:
     def _run(self) -> None:
         while not self.stopped.wait(0.2):
             now = datetime.now(UTC)
-            with self.fake._lock:
-                calls = self.fake.calls[self.seen :]
-                self.seen += len(calls)
-            for call in calls:
-                if call.method == "conversations.open":
-                    channel = call.response.get("channel", {}).get("id")
-                    if channel:
-                        self.dm_of[str(channel)] = str(call.params.get("users", ""))
-                elif call.method == "chat.postMessage":
-                    due = self.by_user.get(self.dm_of.get(str(call.params.get("channel")), ""))
-                    if due is not None and due.seen_at is None:
-                        due.seen_at = now
+            for call in self.fake.calls_to("conversations.open"):
+                channel = call.response.get("channel", {}).get("id")
+                if channel:
+                    self.dm_of[str(channel)] = str(call.params.get("users", ""))
+            for call in self.fake.calls_to("chat.postMessage"):
+                due = self.by_user.get(self.dm_of.get(str(call.params.get("channel")), ""))
+                if due is not None and due.seen_at is None:
+                    due.seen_at = now
 
 
 def rss_bytes(pid: int) -> int:
