@@ -124,9 +124,14 @@ def claim_unprocessed(*, session: Session, now: datetime, owner: str, limit: int
 
 
 def claim_abandoned(*, session: Session, now: datetime, owner: str, limit: int) -> list[Row[Any]]:
-    """Lease due events the event worker left behind: received long ago, or claimed by a worker whose lease ran out."""
+    """Lease due events the event worker left behind: received long ago, claimed by a worker whose lease ran
+    out, or failed and due for their retry (any worker may retry them; they are few, and backed off)."""
     table = cast(Table, InboxEvent.__table__)
-    abandoned = or_(table.c.received_at <= now - ABANDONED_AFTER, table.c.lease_until.is_not(None))
+    abandoned = or_(
+        table.c.received_at <= now - ABANDONED_AFTER,
+        table.c.lease_until.is_not(None),
+        table.c.last_error.is_not(None),
+    )
     return claims.claim_due(
         session=session,
         model=InboxEvent,
