@@ -34,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="queue depths, the oldest due item, each process's last tick, recent failures",
         description="Reads the database only (DATABASE_URL): held pings waiting, jobs by kind (due, in work, "
         "later, retrying, failed in the last 24 h), inbox events pending, the oldest due item and how late it is, "
-        "workspaces paused because Slack refuses their token, the last tick of each process, and the latest "
-        "failures with their errors.",
+        "workspaces paused because Slack refuses their token, the event backlog and whether the event worker keeps "
+        "up, the SQLite write-ahead log's size, the last tick of each process (how long it took, which tasks ran "
+        "over their budget), and the latest failures with their errors.",
     )
     status.add_argument("--json", action="store_true", help="one JSON document instead of tables, for tooling")
     status.add_argument("--failures", type=int, default=10, metavar="N", help="how many recent failures (default 10)")

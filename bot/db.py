@@ -15,11 +15,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.sqlite_writer import connection_class
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# After a checkpoint has folded the whole log back, the next writer starts it again from the top
+# and SQLite cuts the file down to this size: a burst's log does not keep its disk space.
+WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024
 READ_ONLY_OPTION = "handoff_read_only"
 
 
-def build_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create the engine for `url`: SQLite in WAL mode with a busy timeout, or PostgreSQL via psycopg 3."""
+def build_engine(url: str, *, pool_size: int = 10, replayable: bool = False) -> Engine:
+    """Create the engine for `url`: SQLite in WAL mode with a busy timeout, or PostgreSQL via psycopg 3.
+
+    `replayable`: every write through this engine can be done again from what is durable already
+    (the event worker's: it applies inbox rows that were committed before their acknowledgement).
+    On PostgreSQL its commits then do not wait for the WAL flush (`synchronous_commit=off`):
+    the database stays consistent, and a server crash loses at most the last fraction of a
+    second of them, which the inbox replays. A flush per event was what held the worker to
+    about 100 events/s on a busy disk.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database if parsed.database not in (None, "", ":memory:") else None
@@ -35,7 +46,8 @@ def build_engine(url: str, *, pool_size: int = 10) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    options = {"options": "-c synchronous_commit=off"} if replayable else {}
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, connect_args=options)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -52,6 +64,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # An automatic checkpoint runs inside the COMMIT that crosses the threshold, so it would
         # hold the writer lock while it copies pages and fsyncs. `checkpoint` runs it outside.
         cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -101,13 +114,31 @@ def build_read_session_factory(engine: Engine) -> sessionmaker[Session]:
 def checkpoint(engine: Engine) -> None:
     """Fold SQLite's write-ahead log back into the database without holding up writers.
 
-    PASSIVE copies what it can without waiting for readers or writers; the event worker runs it
-    after each batch and the tick every minute, so the log stays small.
+    PASSIVE copies what it can without waiting for readers or writers; `bot.checkpointer` runs it
+    every few seconds, the event worker after each few thousand events and the tick every minute.
     """
     if engine.dialect.name != "sqlite":
         return
     with engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def sqlite_path(engine: Engine) -> str | None:
+    """The database file of a SQLite engine (None for PostgreSQL or an in-memory database)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return os.path.abspath(str(engine.url.database))
+
+
+def wal_size(engine: Engine) -> int | None:
+    """Bytes in SQLite's write-ahead log beside the database (0 when there is none); None off SQLite."""
+    path = sqlite_path(engine)
+    if path is None:
+        return None
+    try:
+        return os.path.getsize(f"{path}-wal")
+    except FileNotFoundError:
+        return 0
 
 
 def ping(engine: Engine) -> bool:

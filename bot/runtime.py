@@ -23,13 +23,16 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def build_deps(settings: Settings, *, clock: Clock | None = None, worker_id: str | None = None) -> Deps:
+def build_deps(
+    settings: Settings, *, clock: Clock | None = None, worker_id: str | None = None, replayable: bool = False
+) -> Deps:
     """Engine, session factory, clock, Slack clients and summarizer for this process.
 
+    `replayable`: the process only applies what the inbox holds durably (see `bot.db.build_engine`).
     In OAuth mode (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) each workspace's client carries that
     workspace's token from the installation store; otherwise every call uses SLACK_BOT_TOKEN.
     """
-    engine = build_engine(settings.database_url)
+    engine = build_engine(settings.database_url, replayable=replayable)
     read_session_factory = build_read_session_factory(engine)
     installations: HandoffInstallationStore | None = None
     slack: SlackClients

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.app import create_app
+from bot.checkpointer import Checkpointer
 from bot.clock import FixedClock, SystemClock
-from bot.db import build_engine, build_read_session_factory
+from bot.db import build_engine, build_read_session_factory, wal_size
 from bot.deps import Deps
 from bot.event_worker import EventWorker
 from bot.migrate import pending_revision
@@ -24,7 +26,11 @@ from store.status import Status, read_status
 
 logger = logging.getLogger(__name__)
 
-SHUTDOWN_DRAIN_SECONDS = 10
+# Slack retries what is not acknowledged within 3 s: a request still running after this long
+# is not answered in time anyway. With the listeners' drain and the worker's stop, the whole
+# shutdown stays within 10 s.
+SHUTDOWN_REQUESTS_SECONDS = 3
+SHUTDOWN_DRAIN_SECONDS = 3
 
 
 def _check_schema(database_url: str) -> None:
@@ -53,7 +59,9 @@ def status_once(settings: Settings, *, now: datetime | None, failures: int) -> S
     engine = build_engine(settings.database_url, pool_size=1)
     try:
         with build_read_session_factory(engine)() as session:
-            return read_status(session=session, now=now or SystemClock().now(), failures=failures)
+            status = read_status(session=session, now=now or SystemClock().now(), failures=failures)
+        status.wal_bytes = wal_size(engine)
+        return status
     finally:
         engine.dispose()
 
@@ -97,25 +105,34 @@ def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_ti
         raise
     worker = EventWorker(settings, deps.worker_id)
     handoff = create_app(deps, notify_events=worker.notify, auth_test=auth_test)
+    checkpointer = Checkpointer(deps.engine)
+    stopping = threading.Event()
 
     def tick() -> None:
         worker.ensure_running()
-        run_tick(deps, handoff.processors)
+        run_tick(deps, handoff.processors, stop=stopping.is_set)
 
-    scheduler = build_scheduler(tick) if run_tick_job else None
+    scheduler = build_scheduler(tick, now=deps.clock.now()) if run_tick_job else None
 
     def start() -> None:
         worker.start()
+        checkpointer.start()
         if scheduler is not None:
             scheduler.start()
 
     def stop() -> None:
+        # The HTTP front has stopped accepting and answered its in-flight requests by now. A
+        # running tick ends at its next event or task and gives back what it claimed; the
+        # worker the same. What is left is processed after the restart: it is in the inbox.
+        stopping.set()
+        worker.request_stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         # In-flight listeners (commands, interactivity) finish; stored events are the worker's.
         handoff.executor.drain(timeout=SHUTDOWN_DRAIN_SECONDS)
-        handoff.close()
         worker.stop()
+        checkpointer.stop()
+        handoff.close()
         deps.engine.dispose()
 
     if socket_mode:
@@ -136,5 +153,13 @@ def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_ti
     logger.info("Handoff listening on http://%s:%d/slack/events (worker %s)", host, port, deps.worker_id)
     if handoff.bolt.oauth_flow is not None:
         logger.info("OAuth mode: workspaces install Handoff at http://%s:%d/slack/install", host, port)
-    uvicorn.run(asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    uvicorn.run(
+        asgi,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=SHUTDOWN_REQUESTS_SECONDS,
+    )
     return 0

@@ -19,6 +19,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _held = threading.local()
@@ -47,6 +49,23 @@ class WriterQueueConnection(sqlite3.Connection):
 
     def begin_write(self) -> None:
         """Queue for the writer lock, then BEGIN IMMEDIATE (which now never waits)."""
+        self._lock()
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._unlock()
+            raise
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold the writer lock outside a transaction: a checkpoint that blocks writers queues like one."""
+        self._lock()
+        try:
+            yield
+        finally:
+            self._unlock()
+
+    def _lock(self) -> None:
         if self.lock_path is not None and self.gate_path is not None:
             held: set[str] = getattr(_held, "paths", set())
             if self.lock_path in held:
@@ -63,11 +82,6 @@ class WriterQueueConnection(sqlite3.Connection):
             self._locked = True
             held.add(self.lock_path)
             _held.paths = held
-        try:
-            self.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._unlock()
-            raise
 
     def commit(self) -> None:
         try:

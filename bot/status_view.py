@@ -88,16 +88,41 @@ def show(status: Status, out: IO[str]) -> None:
             since = f"{workspace.since.isoformat()} ({ago(now - workspace.since)} ago)" if workspace.since else "?"
             paused.add_row(workspace.team_id, workspace.error, since, str(workspace.waiting))
         console.print(paused)
+    backlog = status.backlog
+    if backlog.oldest_age is None:
+        console.print("Event backlog: none, every acknowledged event is processed.")
+    elif backlog.behind:
+        console.print(
+            f"[bold red]The event worker is behind:[/bold red] {backlog.events} event(s) waiting, the oldest "
+            f"acknowledged {ago(backlog.oldest_age)} ago. Check that `handoff serve` runs and has CPU to spare; "
+            "another replica shares the work."
+        )
+    else:
+        console.print(
+            f"Event backlog: {backlog.events} event(s), the oldest acknowledged {ago(backlog.oldest_age)} ago."
+        )
+    if status.wal_bytes is not None:
+        console.print(f"SQLite write-ahead log: {status.wal_bytes / 1_048_576:.1f} MB.")
     workers = Table(title="Last tick per process", title_justify="left")
-    for column in ("worker", "last tick", "ago", "did"):
+    for column in ("worker", "last tick", "ago", "took", "did"):
         workers.add_column(column)
     for worker in status.workers:
         did = ", ".join(f"{name}={value}" for name, value in sorted(worker.report.items())) or "nothing due"
+        took = f"{worker.tick_seconds:.1f} s" if worker.tick_seconds is not None else ""
         late = " [red](stale)[/red]" if worker.ago > STALE_WORKER else ""
-        workers.add_row(worker.worker_id, worker.last_tick_at.isoformat(), ago(worker.ago) + late, did)
+        workers.add_row(worker.worker_id, worker.last_tick_at.isoformat(), ago(worker.ago) + late, took, did)
     if not status.workers:
-        workers.add_row("(no tick has run yet)", "", "", "")
+        workers.add_row("(no tick has run yet)", "", "", "", "")
     console.print(workers)
+    for worker in status.workers:
+        if worker.overruns:
+            overran = ", ".join(
+                f"{name} overran ({seconds:.1f} s)" for name, seconds in sorted(worker.overruns.items())
+            )
+            console.print(
+                f"[red]Last tick of {worker.worker_id} ran over its budget:[/red] {overran}. "
+                "Later tasks waited; see that process's log."
+            )
     failures = Table(title="Recent failures", title_justify="left")
     for column in ("when", "what", "workspace", "attempts", "state", "error"):
         failures.add_column(column, overflow="fold")

@@ -8,6 +8,7 @@ a second tick at the same instant finds nothing left to do.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from decisions import hidden_channels, review, sync
 from digest import delivery as catchup_delivery
 from digest import planning
 from ingest import recheck
-from ingest.drain import drain_inbox
+from ingest.drain import drain_inbox, never
 from ingest.runner import Processor
 from installs import rotation, token_health, uninstall
 from metrics import weekly_plan, weekly_send
@@ -37,6 +38,7 @@ from store import (
     workspace_settings,
 )
 from store.models import WorkerBeat
+from store.status import OVERRUNS_KEY, TICK_SECONDS_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,11 @@ RETENTION_KIND = "retention"
 # Retention covers every workspace at once; its job rows use this in place of a team id.
 JOB_LEASE = timedelta(minutes=10)
 SIGNATURE_MEMORY = timedelta(minutes=10)
+# The tick runs every minute; its tasks share that minute. A task that can stop part-way (the
+# inbox replay) stops at its budget; any task that takes longer is logged and shown by status.
+TASK_BUDGET_SECONDS = 10.0
+# The inbox replay takes only what the event worker left behind, this much at most per tick.
+REPLAY_LIMIT = 500
 
 
 @dataclass
@@ -52,6 +59,9 @@ class TickReport:
 
     now: datetime
     counts: dict[str, int] = field(default_factory=dict)
+    # Seconds each task that ran past TASK_BUDGET_SECONDS took, by task name.
+    overruns: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
 
     def add(self, name: str, value: int) -> None:
         if value:
@@ -59,45 +69,89 @@ class TickReport:
 
     def summary(self) -> str:
         done = ", ".join(f"{name}={value}" for name, value in sorted(self.counts.items()))
-        return f"tick at {self.now.isoformat()}: {done or 'nothing due'}"
+        overran = "".join(f"; {name} overran ({seconds:.1f} s)" for name, seconds in sorted(self.overruns.items()))
+        return f"tick at {self.now.isoformat()}: {done or 'nothing due'}{overran}"
 
 
 TickTask = Callable[[Deps, datetime, TickReport], None]
 
 
-def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime | None = None) -> TickReport:
-    """Do everything due at `now` (default: the clock's now) and record this worker's beat."""
+def run_tick(
+    deps: Deps,
+    processors: Mapping[str, Processor],
+    *,
+    now: datetime | None = None,
+    stop: Callable[[], bool] = never,
+) -> TickReport:
+    """Do everything due at `now` (default: the clock's now) and record this worker's beat.
+
+    `stop()` turning true (the process is shutting down) ends the tick at the next event or task.
+    """
     instant = now if now is not None else deps.clock.now()
     report = TickReport(now=instant)
-    tasks: list[TickTask] = [
+    began = time.monotonic()
+    tasks: list[tuple[str, TickTask]] = [
         # First: every later task may call Slack with a workspace's token.
-        rotate_tokens,
-        recheck_paused_workspaces,
-        lambda d, n, r: replay_inbox(d, processors, n, r),
-        deliver_decision_messages,
-        deliver_decision_reviews,
-        recheck_channels,
+        ("rotate_tokens", rotate_tokens),
+        ("recheck_paused_workspaces", recheck_paused_workspaces),
+        # Bounded (a batch, a budget) and normally empty: only what the event worker left behind.
+        ("replay_inbox", lambda d, n, r: replay_inbox(d, processors, n, r, stop=stop)),
+        _named(deliver_decision_messages),
+        _named(deliver_decision_reviews),
+        _named(recheck_channels),
         # Before the pings: pings due at a catch-up ride inside it, one DM rather than two.
-        deliver_catchups,
-        deliver_pings,
-        deliver_weekly_reports,
-        run_retention,
-        prune_oauth_states,
-        prune_signed_requests,
-        purge_uninstalled,
+        _named(deliver_catchups),
+        _named(deliver_pings),
+        _named(deliver_weekly_reports),
+        _named(run_retention),
+        _named(prune_oauth_states),
+        _named(prune_signed_requests),
+        _named(purge_uninstalled),
     ]
-    for task in tasks:
+    for name, task in tasks:
+        if stop():
+            logger.info("tick at %s stopped before %s: shutting down", instant.isoformat(), name)
+            break
+        started = time.monotonic()
         task(deps, instant, report)
+        took = time.monotonic() - started
+        if took > TASK_BUDGET_SECONDS:
+            report.overruns[name] = round(took, 1)
+            logger.warning("tick task %s took %.1f s, over its budget of %.0f s", name, took, TASK_BUDGET_SECONDS)
     checkpoint(deps.engine)
+    report.seconds = round(time.monotonic() - began, 2)
     _beat(deps, report)
     logger.info(report.summary())
     return report
 
 
-def replay_inbox(deps: Deps, processors: Mapping[str, Processor], now: datetime, report: TickReport) -> None:
-    """Process events left due: normally the event worker has, unless it or its process died."""
+def _named(task: TickTask) -> tuple[str, TickTask]:
+    return task.__name__, task
+
+
+def replay_inbox(
+    deps: Deps,
+    processors: Mapping[str, Processor],
+    now: datetime,
+    report: TickReport,
+    *,
+    stop: Callable[[], bool] = never,
+) -> None:
+    """Process events the event worker left behind (it died, or its lease ran out), a bounded batch per tick.
+
+    The live stream is the event worker's: draining it here would never end while events keep
+    arriving, and every task after this one (held pings, catch-ups) would wait for it.
+    """
     del now  # the drain reads the same clock
-    for outcome, count in drain_inbox(deps, processors).items():
+    outcomes = drain_inbox(
+        deps,
+        processors,
+        claim=inbox.claim_abandoned,
+        limit=REPLAY_LIMIT,
+        until=time.monotonic() + TASK_BUDGET_SECONDS,
+        stop=stop,
+    )
+    for outcome, count in outcomes.items():
         report.add(f"events_{outcome.value}", count)
 
 
@@ -207,7 +261,10 @@ def purge_uninstalled(deps: Deps, now: datetime, report: TickReport) -> None:
 
 
 def _beat(deps: Deps, report: TickReport) -> None:
-    values = {"worker_id": deps.worker_id, "last_tick_at": report.now, "last_report": report.counts}
+    last_report: dict[str, object] = {**report.counts, TICK_SECONDS_KEY: report.seconds}
+    if report.overruns:
+        last_report[OVERRUNS_KEY] = report.overruns
+    values = {"worker_id": deps.worker_id, "last_tick_at": report.now, "last_report": last_report}
     with deps.session_factory.begin() as session:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         statement = insert(WorkerBeat).values(**values)

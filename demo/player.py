@@ -1,7 +1,8 @@
 """Playing the night through Handoff's own paths: the inbox and the tick, `/later`'s send, the modal's supersede.
 
 Messages and reactions become Events API envelopes stored in the inbox, exactly as the Bolt
-middleware stores them; the tick then drains the inbox, posts decision messages and delivers
+middleware stores them; the player processes them as `serve`'s event worker would (the tick
+only takes over what a worker left behind), then the tick posts decision messages and delivers
 what is due. Between beats the clock jumps to each planned catch-up, so every person's morning
 comes from the tick at their own working-hours start.
 """
@@ -25,6 +26,7 @@ from demo.night import Beat, CatchUpsForEveryone, Later, React, Say, Supersede
 from demo.world import BOT_USER_ID, PEOPLE, TEAM_ID, Person
 from digest import admin
 from digest.delivery import METADATA_TYPE
+from ingest.drain import drain_inbox
 from ingest.runner import Processor
 from pings import sending
 from store import catchups
@@ -101,6 +103,9 @@ class Player:
         return min(later, default=None)
 
     def _tick(self) -> None:
+        # The event worker's part first: the demo runs no worker process.
+        for outcome, count in drain_inbox(self.deps, self.processors).items():
+            self.counts[f"events_{outcome.value}"] += count
         self.counts.update(run_tick(self.deps, self.processors).counts)
 
     def _event(self, event: dict[str, Any]) -> None:

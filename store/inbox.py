@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Row, Table, bindparam, delete
+from sqlalchemy import Connection, Dialect, Row, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,6 +18,9 @@ from store.models import InboxEvent
 
 # How long a worker owns the events it claimed before another may take them over.
 PROCESSING_LEASE = timedelta(minutes=2)
+# An event still unprocessed this long after it arrived, and never claimed, was left by the
+# event worker (dead, or far behind): the tick may take it. Fresher ones are the worker's.
+ABANDONED_AFTER = timedelta(minutes=3)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,47 @@ def claim_unprocessed(*, session: Session, now: datetime, owner: str, limit: int
     return claims.claim_due(
         session=session, model=InboxEvent, now=now, owner=owner, lease=PROCESSING_LEASE, limit=limit
     )
+
+
+def claim_abandoned(*, session: Session, now: datetime, owner: str, limit: int) -> list[Row[Any]]:
+    """Lease due events the event worker left behind: received long ago, claimed by a worker whose lease ran
+    out, or failed and due for their retry (any worker may retry them; they are few, and backed off)."""
+    table = cast(Table, InboxEvent.__table__)
+    abandoned = or_(
+        table.c.received_at <= now - ABANDONED_AFTER,
+        table.c.lease_until.is_not(None),
+        table.c.last_error.is_not(None),
+    )
+    return claims.claim_due(
+        session=session,
+        model=InboxEvent,
+        now=now,
+        owner=owner,
+        lease=PROCESSING_LEASE,
+        limit=limit,
+        where=(abandoned,),
+    )
+
+
+def release_unstarted(*, session: Session, row_ids: Sequence[int], owner: str) -> int:
+    """Give back claimed events this worker will not start (it is stopping): free at once, no attempt counted."""
+    if not row_ids:
+        return 0
+    table = cast(Table, InboxEvent.__table__)
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.id.in_(list(row_ids)), table.c.lease_owner == owner, table.c.done_at.is_(None))
+        .values(lease_owner=None, lease_until=None, attempts=table.c.attempts - 1)
+    )
+    return int(result.rowcount)
+
+
+def backlog(*, session: Session) -> tuple[int, datetime | None]:
+    """How many events wait for processing, and when the oldest of them arrived."""
+    row = session.execute(
+        select(func.count(), func.min(InboxEvent.received_at)).where(InboxEvent.done_at.is_(None))
+    ).one()
+    return int(row[0]), row[1]
 
 
 def prune_processed(*, session: Session, before: datetime) -> int:

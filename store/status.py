@@ -13,12 +13,18 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from store import teams
+from store import inbox, teams
 from store.held_pings import HELD
 from store.models import HeldPing, InboxEvent, Job, WorkerBeat
 
 # Given-up jobs are counted over the last day; the list of failures goes back as far as it must.
 FAILED_WINDOW = timedelta(days=1)
+# The event worker processes an event within moments of its acknowledgement; an event waiting
+# longer than this means it cannot keep up (or is not running).
+BEHIND_AFTER = timedelta(seconds=30)
+# Keys of a worker beat's report that are not counts (written by bot.tick).
+TICK_SECONDS_KEY = "tick_seconds"
+OVERRUNS_KEY = "overruns"
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,22 @@ class Worker:
     last_tick_at: datetime
     ago: timedelta
     report: dict[str, Any]
+    # How long the last tick took, and the tasks that ran past their budget (seconds each).
+    tick_seconds: float | None = None
+    overruns: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Events acknowledged and not processed yet: how many, and how long the oldest has waited."""
+
+    events: int
+    oldest_age: timedelta | None
+
+    @property
+    def behind(self) -> bool:
+        """True when the event worker is not keeping up with what Slack sends."""
+        return self.oldest_age is not None and self.oldest_age > BEHIND_AFTER
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,9 @@ class Status:
     workers: list[Worker] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     paused: list[PausedWorkspace] = field(default_factory=list)
+    backlog: Backlog = field(default_factory=lambda: Backlog(0, None))
+    # SQLite only: the size of the write-ahead log beside the database file.
+    wal_bytes: int | None = None
 
 
 def read_status(*, session: Session, now: datetime, failures: int = 10) -> Status:
@@ -100,7 +125,13 @@ def read_status(*, session: Session, now: datetime, failures: int = 10) -> Statu
         workers=_workers(session, now),
         failures=_failures(session, failures),
         paused=_paused(session),
+        backlog=_backlog(session, now),
     )
+
+
+def _backlog(session: Session, now: datetime) -> Backlog:
+    count, oldest = inbox.backlog(session=session)
+    return Backlog(count, now - oldest if oldest is not None else None)
 
 
 def _count_if(condition: Any) -> Any:
@@ -197,7 +228,22 @@ def _oldest(session: Session, now: datetime) -> Oldest | None:
 
 def _workers(session: Session, now: datetime) -> list[Worker]:
     beats = session.scalars(select(WorkerBeat).order_by(WorkerBeat.last_tick_at.desc()))
-    return [Worker(b.worker_id, b.last_tick_at, now - b.last_tick_at, dict(b.last_report or {})) for b in beats]
+    workers = []
+    for beat in beats:
+        report = dict(beat.last_report or {})
+        seconds = report.pop(TICK_SECONDS_KEY, None)
+        overruns = report.pop(OVERRUNS_KEY, None) or {}
+        workers.append(
+            Worker(
+                beat.worker_id,
+                beat.last_tick_at,
+                now - beat.last_tick_at,
+                report,
+                float(seconds) if seconds is not None else None,
+                {str(name): float(value) for name, value in dict(overruns).items()},
+            )
+        )
+    return workers
 
 
 def _failures(session: Session, limit: int) -> list[Failure]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,10 +14,11 @@ from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
 from bot.deps import Deps
 from bot.runtime import build_deps
-from bot.tick import run_tick
-from ingest.runner import MAX_ATTEMPTS, backoff
-from store import inbox, traffic
-from store.models import InboxEvent, Message, WorkerBeat
+from bot.tick import REPLAY_LIMIT, run_tick
+from ingest.runner import MAX_ATTEMPTS, EventContext, backoff
+from pings.delivery import schedule_morning
+from store import held_pings, inbox, traffic
+from store.models import HeldPing, InboxEvent, Message, WorkerBeat
 from store.slack_time import datetime_to_ts
 from store.traffic import IncomingMessage
 from tests.conftest import START
@@ -173,3 +174,70 @@ def test_concurrent_ticks_on_separate_workers_process_each_event_once(
     for worker, app in zip(workers, apps, strict=True):
         app.close()
         worker.engine.dispose()
+
+
+def _store_events(factory: sessionmaker[Session], texts: list[str], *, received: datetime, second: int = 0) -> None:
+    deliveries = []
+    for index, text in enumerate(texts):
+        ts = datetime_to_ts(received - timedelta(seconds=second + index))
+        body = event_body({"type": "message", "channel": "C1", "user": "U1", "text": text, "ts": ts})
+        deliveries.append(inbox.Delivery(body["event_id"], TEAM_ID, "message", json.dumps(body)))
+    with factory.begin() as session:
+        inbox.record_events(connection=session.connection(), deliveries=deliveries, now=received)
+
+
+def test_a_tick_with_a_flooded_inbox_still_delivers_a_due_held_ping(
+    deps: Deps, handoff: HandoffApp, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    fake_slack.add_user(TEAM_ID, "U2", name="bo")
+    with session_factory.begin() as session:
+        held_pings.add(
+            session=session,
+            new=held_pings.NewPing(TEAM_ID, "U1", "U2", "Could you look at the rollout?", START),
+            now=START - timedelta(hours=9),
+        )
+        schedule_morning(session=session, team_id=TEAM_ID, recipient_id="U2", due_at=START, now=START)
+    # More than one tick replays: events the event worker left behind ten minutes ago...
+    _store_events(
+        session_factory, [f"left {n}" for n in range(REPLAY_LIMIT + 50)], received=START - timedelta(minutes=10)
+    )
+    # ...while the live stream keeps coming: each event processed brings a new one (as busy
+    # channels do), which is the event worker's to process, not the tick's.
+    arrivals = [0]
+
+    def busy_channel(context: EventContext) -> None:
+        handoff.processors["message"](context)
+        if arrivals[0] < 2 * REPLAY_LIMIT:
+            arrivals[0] += 1
+            _store_events(session_factory, [f"live {arrivals[0]}"], received=START, second=arrivals[0])
+
+    report = run_tick(deps, {**handoff.processors, "message": busy_channel})
+    assert report.counts["pings_delivered"] == 1
+    with session_factory() as session:
+        assert session.scalars(select(HeldPing.status)).one() == held_pings.DELIVERED
+        left = session.scalar(select(func.count()).where(InboxEvent.done_at.is_(None)))
+    # A bounded batch of what was abandoned; the rest waits for the next tick, the live events for the worker.
+    assert report.counts["events_done"] == REPLAY_LIMIT
+    assert left == 50 + arrivals[0]
+
+
+def test_a_tick_stops_at_the_next_event_when_the_process_shuts_down_and_gives_back_its_claims(
+    deps: Deps, handoff: HandoffApp, fake_slack: FakeSlack, session_factory: sessionmaker[Session]
+) -> None:
+    _world(fake_slack)
+    _store_events(session_factory, [f"left {n}" for n in range(40)], received=START - timedelta(minutes=10))
+    processed = [0]
+
+    def counting(context: EventContext) -> None:
+        handoff.processors["message"](context)
+        processed[0] += 1
+
+    # SIGTERM arrives while the fifth event is processed.
+    report = run_tick(deps, {**handoff.processors, "message": counting}, stop=lambda: processed[0] >= 5)
+    assert report.counts["events_done"] == 5
+    with session_factory() as session:
+        waiting = session.scalars(select(InboxEvent).where(InboxEvent.done_at.is_(None))).all()
+    # Nothing it claimed stays leased to a process that is gone: the next one takes them at once.
+    assert len(waiting) == 35
+    assert all(row.lease_owner is None and row.lease_until is None for row in waiting)
