@@ -19,6 +19,7 @@ EXIT_FAILURE = 1
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="handoff", description="Handoff: humane work across time zones, in Slack.")
+    parser.add_argument("--version", action="version", version=f"handoff {handoff_version()}")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("migrate", help="bring the database schema up to date (alembic upgrade head)")
@@ -97,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def handoff_version() -> str:
+    """The installed package's version (pyproject.toml's, once installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("handoff")
+    except PackageNotFoundError:
+        return "unknown (not installed; pip install -e .)"
+
+
 def parse_date(value: str) -> date:
     """A calendar date, YYYY-MM-DD."""
     try:
@@ -169,8 +180,7 @@ def _first_line(exc: OperationalError) -> str:
 def _migrate(settings: Settings) -> int:
     from bot.migrate import upgrade
 
-    upgrade(settings.database_url)
-    print("handoff: the database schema is up to date.")
+    print(f"handoff: {upgrade(settings.database_url).summary()}")
     return 0
 
 

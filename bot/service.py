@@ -41,7 +41,7 @@ def tick_once(settings: Settings, *, now: datetime | None) -> TickReport:
     deps = build_deps(settings, clock=FixedClock(now) if now is not None else None)
     handoff = create_app(deps)
     try:
-        return run_tick(deps, handoff.processors)
+        return run_tick(deps, handoff.processors, log_summary=False)
     finally:
         handoff.close()
         deps.engine.dispose()

@@ -65,8 +65,13 @@ class TickReport:
 TickTask = Callable[[Deps, datetime, TickReport], None]
 
 
-def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime | None = None) -> TickReport:
-    """Do everything due at `now` (default: the clock's now) and record this worker's beat."""
+def run_tick(
+    deps: Deps, processors: Mapping[str, Processor], *, now: datetime | None = None, log_summary: bool = True
+) -> TickReport:
+    """Do everything due at `now` (default: the clock's now) and record this worker's beat.
+
+    `log_summary=False` when the caller shows the report itself (`handoff tick` prints it once).
+    """
     instant = now if now is not None else deps.clock.now()
     report = TickReport(now=instant)
     tasks: list[TickTask] = [
@@ -90,7 +95,8 @@ def run_tick(deps: Deps, processors: Mapping[str, Processor], *, now: datetime |
         task(deps, instant, report)
     checkpoint(deps.engine)
     _beat(deps, report)
-    logger.info(report.summary())
+    if log_summary:
+        logger.info(report.summary())
     return report
 
 

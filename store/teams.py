@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, exists, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Team
+from store.models import Decision, Team
 from store.upsert import insert_ignore
 
 
@@ -24,6 +24,13 @@ def ensure_team(*, session: Session, team_id: str, now: datetime, enterprise_id:
     if enterprise_id and row.enterprise_id != enterprise_id:
         row.enterprise_id = enterprise_id
     return row
+
+
+def is_known(*, session: Session, team_id: str) -> bool:
+    """Whether Handoff has seen the workspace: its row, or (for logs filed before every way in made one) a decision."""
+    seen = select(Team.team_id).where(Team.team_id == team_id).exists()
+    filed = exists().where(Decision.team_id == team_id)
+    return bool(session.scalar(select(seen | filed)))
 
 
 def mark_installed(

@@ -50,12 +50,50 @@ def test_migrate_then_tick_twice_at_the_same_instant(tmp_path: Path, fake_slack:
     env = _env(DATABASE_URL=f"sqlite:///{tmp_path / 'h.db'}", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake_slack.url)
     migrated = _run(["migrate"], env, tmp_path)
     assert migrated.returncode == 0, migrated.stderr
-    assert "up to date" in migrated.stdout
+    assert re.fullmatch(
+        rf"handoff: created the Handoff schema in sqlite:///{re.escape(str(tmp_path))}/h.db: "
+        r"\d\d tables, at revision \w+\.\n",
+        migrated.stdout,
+    ), migrated.stdout
+    again = _run(["migrate"], env, tmp_path)
+    assert "is already up to date" in again.stdout and "nothing to do" in again.stdout
     first = _run(["tick", "--now", "2026-03-29T07:00:00+02:00"], env, tmp_path)
     second = _run(["tick", "--now", "2026-03-29T07:00:00+02:00"], env, tmp_path)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    assert "tick at 2026-03-29T05:00:00+00:00: retention_runs=1" in first.stdout
-    assert "tick at 2026-03-29T05:00:00+00:00: nothing due" in second.stdout
+    assert first.stdout == "handoff: tick at 2026-03-29T05:00:00+00:00: retention_runs=1\n"
+    assert second.stdout == "handoff: tick at 2026-03-29T05:00:00+00:00: nothing due\n"
+    # One result line: the report is printed, not logged a second time.
+    assert "tick at" not in first.stderr + second.stderr
+
+
+def test_migrate_says_from_which_revision_it_upgraded_and_hides_the_password(
+    database_url: str, backend: str, tmp_path: Path
+) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from bot.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    head = script.get_current_head()
+    assert head is not None
+    previous = script.get_revision(head).down_revision
+    assert isinstance(previous, str)
+    command.downgrade(alembic_config(database_url), previous)
+    url = database_url.replace("postgres@", "postgres:s3cret@") if backend == "postgres" else database_url
+    result = _run(["migrate"], _env(DATABASE_URL=url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "upgraded the schema of " in result.stdout
+    assert f"from revision {previous} to {head}" in result.stdout
+    assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_version_is_the_packages(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = _run(["--version"], _env(), tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == f"handoff {version('handoff')}\n"
 
 
 @pytest.mark.parametrize(
@@ -282,6 +320,7 @@ def test_stats_draws_the_chart_to_a_file(seeded_url: str, tmp_path: Path) -> Non
     ("args", "expected"),
     [
         (["stats", "--team", "T9999"], "--team: Handoff has no workspace 'T9999' in this database"),
+        (["export", "decisions", "--team", "T9999"], "--team: Handoff has no workspace 'T9999' in this database"),
         (["stats", "--team", "T0001", "--tz", "Mars/Olympus"], "--tz: 'Mars/Olympus' is not a time zone"),
         (["stats", "--team", "T0001", "--weeks", "60"], "'60' is not a number of weeks from 1 to 52"),
     ],
