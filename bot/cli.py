@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
@@ -137,10 +138,8 @@ def parse_instant(value: str) -> datetime:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; configuration problems print one line and exit 2."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = getattr(logging, str(args.log_level).upper(), logging.INFO)
+    configure_logging(level=level)
     # Alembic narrates every plugin it loads at INFO; operators only need its warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "demo":
@@ -148,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(database=args.database, verbose=args.verbose)
     try:
         settings = load_settings()
+        # Again, now that HANDOFF_LOG_FORMAT and the secrets to keep out of the lines are known.
+        configure_logging(level=level, fmt=settings.handoff_log_format, secrets=settings.secrets)
         if args.command == "migrate":
             return _migrate(settings)
         if args.command == "serve":
@@ -204,10 +205,17 @@ def _require_slack(settings: Settings, *, socket_mode: bool = False) -> None:
 
 
 def _serve(settings: Settings, *, host: str, port: int, socket_mode: bool, tick: bool) -> int:
-    from bot.service import serve
+    from bot.metrics_route import prepare_multiprocess
 
     _require_slack(settings, socket_mode=socket_mode)
-    return serve(settings, host=host, port=port, socket_mode=socket_mode, run_tick_job=tick)
+    # Before bot.service imports prometheus_client: the event worker process counts into the same place.
+    clean_up = prepare_multiprocess()
+    try:
+        from bot.service import serve
+
+        return serve(settings, host=host, port=port, socket_mode=socket_mode, run_tick_job=tick)
+    finally:
+        clean_up()
 
 
 def _tick(settings: Settings, *, now: datetime | None) -> int:

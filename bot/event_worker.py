@@ -72,11 +72,12 @@ def worker_main(settings: Settings, worker_id: str, doorbell: Connection, log_le
     """The child process: drain the inbox whenever woken, until the doorbell's pipe closes."""
     from bot.app import create_app
     from bot.db import checkpoint
+    from bot.logs import configure_logging
     from bot.runtime import build_deps
     from ingest.drain import drain_inbox
     from ingest.known import KnownCache
 
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level=log_level, fmt=settings.handoff_log_format, secrets=settings.secrets)
     _run_when_idle()
     bell = Doorbell(doorbell)
     deps = build_deps(settings, worker_id=worker_id)

@@ -13,6 +13,7 @@ from bot.clock import FixedClock, SystemClock
 from bot.db import build_engine, build_read_session_factory
 from bot.deps import Deps
 from bot.event_worker import EventWorker
+from bot.metrics_route import exposition_for
 from bot.migrate import pending_revision
 from bot.request_gate import gate_for
 from bot.runtime import build_deps
@@ -132,7 +133,14 @@ def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_ti
 
     from bot.server import SlackASGI
 
-    asgi = SlackASGI(app=handoff.bolt, engine=deps.engine, gate=gate_for(deps), on_startup=start, on_shutdown=stop)
+    asgi = SlackASGI(
+        app=handoff.bolt,
+        engine=deps.engine,
+        gate=gate_for(deps),
+        on_startup=start,
+        on_shutdown=stop,
+        metrics=exposition_for(deps.engine, deps.clock),
+    )
     logger.info("Handoff listening on http://%s:%d/slack/events (worker %s)", host, port, deps.worker_id)
     if handoff.bolt.oauth_flow is not None:
         logger.info("OAuth mode: workspaces install Handoff at http://%s:%d/slack/install", host, port)

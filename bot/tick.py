@@ -37,6 +37,7 @@ from store import (
     workspace_settings,
 )
 from store.models import WorkerBeat
+from telemetry.instruments import instruments
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,10 @@ def run_tick(
         task(deps, instant, report)
     checkpoint(deps.engine)
     _beat(deps, report)
+    counted = instruments()
+    for name, value in report.counts.items():
+        counted.tick_work.labels(what=name).inc(value)
+    counted.catchups_delivered.inc(report.counts.get("catchups_sent", 0))
     if log_summary:
         logger.info(report.summary())
     return report

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.metrics_route import exposition_for
 from bot.request_gate import gate_for
 from bot.runtime import build_deps
 from bot.server import SlackASGI
@@ -104,7 +105,10 @@ def handoff(deps: Deps) -> Iterator[HandoffApp]:
 @pytest.fixture
 def live(handoff: HandoffApp, deps: Deps) -> Iterator[LiveServer]:
     """The real app over real HTTP."""
-    server = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=deps.engine, gate=gate_for(deps)))
+    asgi = SlackASGI(
+        app=handoff.bolt, engine=deps.engine, gate=gate_for(deps), metrics=exposition_for(deps.engine, deps.clock)
+    )
+    server = start_live_server(handoff, deps, asgi)
     yield server
     server.stop()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, func, pool, select
 from sqlalchemy.orm import Session
 
@@ -112,6 +113,7 @@ def test_version_is_the_packages(tmp_path: Path) -> None:
         (["serve", "--socket-mode"], {**OAUTH, "HANDOFF_ENCRYPTION_KEY": KEY}, "--socket-mode is for one workspace"),
         (["migrate"], {"HANDOFF_ENCRYPTION_KEY": "short"}, "HANDOFF_ENCRYPTION_KEY is invalid"),
         (["migrate"], {"HANDOFF_UNINSTALL_GRACE_DAYS": "-1"}, "HANDOFF_UNINSTALL_GRACE_DAYS is invalid"),
+        (["migrate"], {"HANDOFF_LOG_FORMAT": "xml"}, "HANDOFF_LOG_FORMAT is invalid: 'xml' is neither text nor json"),
     ],
 )
 def test_configuration_mistakes_are_one_line_and_exit_2(
@@ -255,6 +257,59 @@ def test_serve_processes_events_in_its_event_worker(served: Served, fake_slack: 
         assert time.monotonic() < deadline, "the event worker did not process the events"
         time.sleep(0.05)
     assert len(fake_slack.calls_to("conversations.info")) == 1
+    # GET /metrics adds up both processes: the front acknowledged, the event worker processed and called Slack.
+    while True:  # the worker counts just after its last write: poll, bounded
+        metrics = _metrics(served)
+        if metrics.get('handoff_events_processed_total{outcome="done"}') == 5 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert metrics['handoff_events_processed_total{outcome="done"}'] == 5
+    assert metrics["handoff_events_acknowledged_total"] == 5
+    assert metrics['handoff_slack_calls_total{method="conversations.info",outcome="ok"}'] == 1
+    assert metrics["handoff_inbox_backlog"] == 0
+
+
+def _metrics(served: Served) -> dict[str, float]:
+    """Every sample of the scrape, keyed as Prometheus prints it (name{labels})."""
+    response = httpx.get(f"{served.base}/metrics", timeout=10)
+    assert response.status_code == 200
+    samples: dict[str, float] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            labels = ",".join(f'{name}="{value}"' for name, value in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return samples
+
+
+def test_serve_writes_json_log_lines_with_the_event_and_no_secret(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    fake_slack.add_user(TEAM_ID, "U1", name="ana")
+    fake_slack.add_channel(TEAM_ID, "C1", name="general", members=["UBOT", "U1"])
+    fake_slack.fail_next("conversations.info", status=429, retry_after=30)
+    env = _env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.url,
+        HANDOFF_LOG_FORMAT="json",
+    )
+    served = _start_serving(env, tmp_path)
+    try:
+        assert _post_message(served, "1772434800.000400").status_code == 200
+        deadline = time.monotonic() + 30
+        while not fake_slack.calls_to("conversations.info"):  # the worker's turn: poll, bounded
+            assert time.monotonic() < deadline, "the event worker did not try the event"
+            time.sleep(0.05)
+    finally:
+        served.stop()
+    output = served.process.stdout.read() if served.process.stdout else ""
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert lines, output
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    retried = [line for line in lines if "will be retried" in line["message"]]
+    assert retried and retried[0]["team_id"] == TEAM_ID and retried[0]["event_id"].startswith("Ev")
+    assert BOT_TOKEN not in output and SIGNING_SECRET not in output and "deploy done" not in output
 
 
 def test_serve_stops_on_sigterm_with_acknowledged_work_finished(
