@@ -1,4 +1,4 @@
-"""The `handoff` console script: migrate, serve, tick, status, export, import, stats, demo."""
+"""The `handoff` console script: migrate, serve, tick, status, export, import, stats, doctor, demo."""
 
 from __future__ import annotations
 
@@ -78,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--chart", type=Path, metavar="OUT.png", help="also draw the chart of the weeks to this PNG")
     stats.add_argument("--until", type=parse_date, help="the last day of the latest week (default: today in --tz)")
     stats.add_argument("--tz", default="UTC", help="the time zone whose days make the weeks (default UTC)")
+    doctor = sub.add_parser(
+        "doctor",
+        help="check this deployment before its first user does: configuration, database, Slack, LLM",
+        description="One line per check, ✓ or ✗ with the fix: the configuration, the database (reachable, "
+        "migrated), the bot token (Slack accepts it; its scopes against manifest.yml's), the signing secret, the "
+        "encryption key in OAuth mode, the LLM endpoint (one one-token request) when configured and, with --url, "
+        "Handoff's public URL. Exits 0 only when every check passes.",
+    )
+    doctor.add_argument(
+        "--socket-mode", action="store_true", help="check SLACK_APP_TOKEN instead of the signing secret"
+    )
+    doctor.add_argument("--url", metavar="URL", help="Handoff's public URL, e.g. https://handoff.example.com")
     demo = sub.add_parser(
         "demo",
         help="play a simulated night and print everyone's morning catch-up (no Slack, no key, no network)",
@@ -145,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         # Before the settings: the demo reads no environment or .env, so nothing there can stop it.
         return _demo(database=args.database, verbose=args.verbose)
+    if args.command == "doctor":
+        return _doctor(socket_mode=args.socket_mode, url=args.url)
     try:
         settings = load_settings()
         # Again, now that HANDOFF_LOG_FORMAT and the secrets to keep out of the lines are known.
@@ -314,6 +328,23 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
     args.chart.write_bytes(output.chart)
     print(f"handoff: wrote the chart to {args.chart}", file=sys.stderr)
     return 0
+
+
+def _doctor(*, socket_mode: bool, url: str | None) -> int:
+    from bot.doctor import FAIL, Check, diagnose
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        # The other checks need a configuration: say what to fix first.
+        print(Check(FAIL, "the configuration is not valid", str(exc)).line())
+        return EXIT_FAILURE
+    failed = 0
+    for check in diagnose(settings, socket_mode=socket_mode, url=url):
+        print(check.line(), flush=True)
+        failed += check.failed
+    print(f"handoff doctor: {'all checks passed' if not failed else f'{failed} to fix'}.")
+    return EXIT_FAILURE if failed else 0
 
 
 def _demo(*, database: Path, verbose: bool) -> int:

@@ -88,6 +88,12 @@ def resume_sending(*, session: Session, team_id: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def installed(*, session: Session, limit: int) -> list[str]:
+    """Up to `limit` workspaces Handoff is installed in (not uninstalled), the longest-known first."""
+    query = select(Team.team_id).where(Team.uninstalled_at.is_(None)).order_by(Team.first_seen_at).limit(limit)
+    return list(session.scalars(query))
+
+
 def paused(*, session: Session) -> list[Team]:
     """Workspaces whose deliveries wait because Slack refuses Handoff's token, longest paused first."""
     return list(session.scalars(select(Team).where(Team.token_error.is_not(None)).order_by(Team.token_error_at)))
