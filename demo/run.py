@@ -71,6 +71,8 @@ class DemoResult:
     # Senders told, privately, that someone they mentioned was off.
     mentions_noted: int
     slack_calls: int
+    # Everything Handoff posted, oldest first (the pictures in docs/ are drawn from it).
+    posted: tuple[Posted, ...] = ()
 
 
 def demo_settings(database_url: str) -> Settings:
@@ -157,6 +159,7 @@ def run_demo(database: Path) -> DemoResult:
         superseded=superseded,
         mentions_noted=len(desk.ephemeral),
         slack_calls=len(desk.calls),
+        posted=tuple(desk.posted),
     )
 
 
