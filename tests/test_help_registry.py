@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from digest import catchup_command
 from handlers import commands
 from hours import command as hours_command
 from tests.test_manifest import _load_manifest, _registered_surfaces
+
+COMMANDS_REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "commands.md"
 
 # Synonyms of help and of the bare command: answered, not worth a line of their own.
 UNLISTED = frozenset({"help", "?", "show", "setting", "prefs"})
@@ -45,3 +48,22 @@ def test_every_shortcut_the_manifest_declares_is_a_way_in_of_the_help() -> None:
     assert len(surfaces.ways_in) == len(surfaces.message_shortcuts) + len(surfaces.global_shortcuts) + 2
     assert "{emoji}" in usages, "reacting with the decision emoji is the first way in"
     assert "Home tab" in usages
+
+
+def test_the_command_reference_documents_every_command_subcommand_and_shortcut() -> None:
+    from bot.cli import build_parser
+
+    reference = COMMANDS_REFERENCE.read_text(encoding="utf-8")
+    surfaces = _registered_surfaces()
+    for name, lines in surfaces.commands.items():
+        assert f"`{name}" in reference, f"{name} is missing from docs/commands.md"
+        for line in lines:
+            words = line.usage.split()
+            shown = " ".join(words[:2]) if len(words) > 1 and words[1].isalpha() else words[0]
+            assert shown in reference, f"{shown} is missing from docs/commands.md"
+    for shortcut in _load_manifest()["features"]["shortcuts"]:
+        assert shortcut["name"] in reference, f"the shortcut {shortcut['name']!r} is missing from docs/commands.md"
+    parser = build_parser()
+    [sub] = [action for action in parser._actions if action.dest == "command"]
+    for command in sub.choices:  # type: ignore[union-attr]
+        assert f"`handoff {command}" in reference, f"handoff {command} is missing from docs/commands.md"
