@@ -29,7 +29,7 @@ from store.models import InboxEvent, Message
 from tests.fakes.slack_api import FakeSlack
 from tests.metrics.history import seed_history, seed_workspace
 from tests.oauth import CLIENT_ID, CLIENT_SECRET, KEY
-from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, event_body, signed_headers
+from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, LiveServer, command_form, event_body, signed_headers
 
 # OAuth mode: the app's credentials instead of a bot token.
 OAUTH = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET}
@@ -394,3 +394,14 @@ def test_stats_json_totals_are_the_sum_of_the_groups_shown(seeded_url: str, tmp_
     for week, figures in enumerate(total["weeks"]):
         for key in ("decisions_logged", "decisions_churned", "pings_held", "pings_in_hours", "mentions_off_hours"):
             assert figures[key] == sum(row["weeks"][week][key] for row in rows if row["weeks"] is not None), key
+
+
+def test_a_workspace_known_only_through_a_command_has_its_stats(
+    live: LiveServer, database_url: str, tmp_path: Path
+) -> None:
+    assert _run(["stats", "--team", TEAM_ID], _env(DATABASE_URL=database_url), tmp_path).returncode == 2
+    # Its first contact with Handoff is a slash command: no event, no decision.
+    assert live.post_form(command_form("/hours", "09:00-17:00")).status_code == 200
+    live.settle()
+    result = _run(["stats", "--team", TEAM_ID], _env(DATABASE_URL=database_url), tmp_path)
+    assert result.returncode == 0, result.stderr
