@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.web import SlackResponse
@@ -18,7 +18,7 @@ from bot.executor import DrainableExecutor
 from bot.inbox_middleware import InboxMiddleware
 from bot.inbox_writer import InboxWriter
 from bot.oauth import HandoffAuthorize, build_oauth_flow
-from bot.slack_client import api_client
+from bot.slack_client import CountedWebClient, api_client, counted_copy
 from bot.surfaces import Surfaces
 from handlers import (
     admin,
@@ -120,6 +120,7 @@ def create_app(
         if auth_test is not None:
             _known_token(bolt, auth_test)
     surfaces, processors = register_surfaces(bolt)
+    bolt.use(_count_slack_calls)
     inbox_writer = InboxWriter(engine=deps.engine, clock=deps.clock, notify=notify_events)
     bolt.use(
         InboxMiddleware(
@@ -131,6 +132,13 @@ def create_app(
     bolt.use(EngagementMiddleware(deps=deps, executor=executor))
     bolt.error(_on_error)
     return HandoffApp(bolt=bolt, surfaces=surfaces, processors=processors, executor=executor, inbox_writer=inbox_writer)
+
+
+def _count_slack_calls(context: BoltContext, next: Callable[[], None]) -> None:
+    """Listeners' Slack calls are counted too: Bolt builds a plain WebClient per request, after authorizing."""
+    if context.client is not None and not isinstance(context.client, CountedWebClient):
+        context["client"] = counted_copy(context.client)
+    next()
 
 
 def _oauth_arguments(deps: Deps) -> dict[str, Any]:

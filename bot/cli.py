@@ -1,4 +1,4 @@
-"""The `handoff` console script: migrate, serve, tick, status, export, import, stats, demo."""
+"""The `handoff` console script: migrate, serve, tick, status, export, import, stats, doctor, demo."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
@@ -19,6 +20,7 @@ EXIT_FAILURE = 1
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="handoff", description="Handoff: humane work across time zones, in Slack.")
+    parser.add_argument("--version", action="version", version=f"handoff {handoff_version()}")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("migrate", help="bring the database schema up to date (alembic upgrade head)")
@@ -77,6 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--chart", type=Path, metavar="OUT.png", help="also draw the chart of the weeks to this PNG")
     stats.add_argument("--until", type=parse_date, help="the last day of the latest week (default: today in --tz)")
     stats.add_argument("--tz", default="UTC", help="the time zone whose days make the weeks (default UTC)")
+    doctor = sub.add_parser(
+        "doctor",
+        help="check this deployment before its first user does: configuration, database, Slack, LLM",
+        description="One line per check, ✓ or ✗ with the fix: the configuration, the database (reachable, "
+        "migrated), the bot token (Slack accepts it; its scopes against manifest.yml's), the signing secret, the "
+        "encryption key in OAuth mode, the LLM endpoint (one one-token request) when configured and, with --url, "
+        "Handoff's public URL. Exits 0 only when every check passes.",
+    )
+    doctor.add_argument(
+        "--socket-mode", action="store_true", help="check SLACK_APP_TOKEN instead of the signing secret"
+    )
+    doctor.add_argument("--url", metavar="URL", help="Handoff's public URL, e.g. https://handoff.example.com")
     demo = sub.add_parser(
         "demo",
         help="play a simulated night and print everyone's morning catch-up (no Slack, no key, no network)",
@@ -96,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--verbose", "-v", action="store_true", help="also print Handoff's own log lines (INFO)")
     return parser
+
+
+def handoff_version() -> str:
+    """The installed package's version (pyproject.toml's, once installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("handoff")
+    except PackageNotFoundError:
+        return "unknown (not installed; pip install -e .)"
 
 
 def parse_date(value: str) -> date:
@@ -127,17 +151,19 @@ def parse_instant(value: str) -> datetime:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; configuration problems print one line and exit 2."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = getattr(logging, str(args.log_level).upper(), logging.INFO)
+    configure_logging(level=level)
     # Alembic narrates every plugin it loads at INFO; operators only need its warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "demo":
         # Before the settings: the demo reads no environment or .env, so nothing there can stop it.
         return _demo(database=args.database, verbose=args.verbose)
+    if args.command == "doctor":
+        return _doctor(socket_mode=args.socket_mode, url=args.url)
     try:
         settings = load_settings()
+        # Again, now that HANDOFF_LOG_FORMAT and the secrets to keep out of the lines are known.
+        configure_logging(level=level, fmt=settings.handoff_log_format, secrets=settings.secrets)
         if args.command == "migrate":
             return _migrate(settings)
         if args.command == "serve":
@@ -170,8 +196,7 @@ def _first_line(exc: OperationalError) -> str:
 def _migrate(settings: Settings) -> int:
     from bot.migrate import upgrade
 
-    upgrade(settings.database_url)
-    print("handoff: the database schema is up to date.")
+    print(f"handoff: {upgrade(settings.database_url).summary()}")
     return 0
 
 
@@ -195,10 +220,17 @@ def _require_slack(settings: Settings, *, socket_mode: bool = False) -> None:
 
 
 def _serve(settings: Settings, *, host: str, port: int, socket_mode: bool, tick: bool) -> int:
-    from bot.service import serve
+    from bot.metrics_route import prepare_multiprocess
 
     _require_slack(settings, socket_mode=socket_mode)
-    return serve(settings, host=host, port=port, socket_mode=socket_mode, run_tick_job=tick)
+    # Before bot.service imports prometheus_client: the event worker process counts into the same place.
+    clean_up = prepare_multiprocess()
+    try:
+        from bot.service import serve
+
+        return serve(settings, host=host, port=port, socket_mode=socket_mode, run_tick_job=tick)
+    finally:
+        clean_up()
 
 
 def _tick(settings: Settings, *, now: datetime | None) -> int:
@@ -297,6 +329,23 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
     args.chart.write_bytes(output.chart)
     print(f"handoff: wrote the chart to {args.chart}", file=sys.stderr)
     return 0
+
+
+def _doctor(*, socket_mode: bool, url: str | None) -> int:
+    from bot.doctor import FAIL, Check, diagnose
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        # The other checks need a configuration: say what to fix first.
+        print(Check(FAIL, "the configuration is not valid", str(exc)).line())
+        return EXIT_FAILURE
+    failed = 0
+    for check in diagnose(settings, socket_mode=socket_mode, url=url):
+        print(check.line(), flush=True)
+        failed += check.failed
+    print(f"handoff doctor: {'all checks passed' if not failed else f'{failed} to fix'}.")
+    return EXIT_FAILURE if failed else 0
 
 
 def _demo(*, database: Path, verbose: bool) -> int:

@@ -1,4 +1,7 @@
-"""Noting who uses Handoff: their morning catch-up starts (unless they turn it off), and nobody else's does."""
+"""Noting who uses Handoff: their morning catch-up starts (unless they turn it off), and nobody else's does.
+
+Their workspace is noted too, so a workspace known only through commands is one for `handoff stats`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.deps import Deps
 from ingest.discovery import learn
-from store import catchups
+from store import catchups, teams
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class EngagementMiddleware(Middleware):
     def _engage(self, team_id: str, user_id: str) -> None:
         try:
             with self.deps.session_factory.begin() as session:
+                # A workspace whose first contact is a command or a button is a workspace all the same.
+                teams.ensure_team(session=session, team_id=team_id, now=self.deps.clock.now())
                 first = catchups.engage(session=session, team_id=team_id, user_id=user_id, now=self.deps.clock.now())
             if first:
                 # Their Slack time zone decides when their catch-up comes: read it now (one users.info).

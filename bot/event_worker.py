@@ -153,21 +153,28 @@ def _start_helpers(
     return helpers
 
 
-def worker_main(settings: Settings, worker_id: str, doorbell: Connection, log_level: int) -> None:
-    """The child process: drain the inbox whenever woken, until the doorbell's pipe closes or SIGTERM."""
-    from bot.app import create_app
-    from bot.db import checkpoint
-    from bot.runtime import build_deps
-    from ingest.drain import drain_inbox
-    from ingest.known import KnownCache
-
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    bell = Doorbell(doorbell)
+def _stop_on_signals(bell: Doorbell) -> _Stop:
+    """The worker's stop, set by SIGTERM as by a closed doorbell."""
     stop = _Stop(bell)
     # A service manager signals the whole process group: stop like on a closed doorbell. Ctrl-C
     # reaches the group too; the serve process decides, through the doorbell.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.terminated.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return stop
+
+
+def worker_main(settings: Settings, worker_id: str, doorbell: Connection, log_level: int) -> None:
+    """The child process: drain the inbox whenever woken, until the doorbell's pipe closes or SIGTERM."""
+    from bot.app import create_app
+    from bot.db import checkpoint
+    from bot.logs import configure_logging
+    from bot.runtime import build_deps
+    from ingest.drain import drain_inbox
+    from ingest.known import KnownCache
+
+    configure_logging(level=log_level, fmt=settings.handoff_log_format, secrets=settings.secrets)
+    bell = Doorbell(doorbell)
+    stop = _stop_on_signals(bell)
     _lower_priority()
     deps = build_deps(settings, worker_id=worker_id, replayable=True)
     processors = create_app(deps).processors

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.db import build_engine, build_read_session_factory
+from bot.known_team import require_workspace
 from bot.settings import ConfigError, Settings
 from decisions.export import render
 from decisions.finder import find_all
@@ -24,6 +25,7 @@ def export_decisions(
     engine = build_engine(settings.database_url)
     try:
         with build_read_session_factory(engine)() as session:
+            require_workspace(session=session, team_id=team_id)
             hits = find_all(session=session, team_id=team_id, viewer_id=viewer_id, raw=" ".join(filters))
     except QueryError as exc:
         raise ConfigError(f"--channel: {exc}") from None

@@ -29,6 +29,8 @@ class Refusal:
 
     status: int
     reason: str
+    # A short, fixed name of the reason, for the refusal counter's label.
+    code: str = "other"
 
 
 @dataclass(frozen=True)
@@ -64,25 +66,25 @@ class RequestGate:
         """Admit the request, or say why not."""
         stamp, signature = _first(headers, "x-slack-request-timestamp"), _first(headers, "x-slack-signature")
         if not stamp or not signature:
-            return Refusal(401, "unsigned")
+            return Refusal(401, "unsigned", "unsigned")
         try:
             request_ts = int(stamp)
         except ValueError:
-            return Refusal(401, "the timestamp is not a number")
+            return Refusal(401, "the timestamp is not a number", "bad_timestamp")
         if abs(self.wall_clock() - request_ts) > MAX_SKEW_SECONDS:
-            return Refusal(401, "the timestamp is more than five minutes off")
+            return Refusal(401, "the timestamp is more than five minutes off", "stale_timestamp")
         expected = "v0=" + hmac.new(self.secret, b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature):
-            return Refusal(401, "the signature does not match")
+            return Refusal(401, "the signature does not match", "bad_signature")
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return Refusal(400, "the body is not UTF-8")
+            return Refusal(400, "the body is not UTF-8", "not_utf8")
         reason = problem(body, _first(headers, "content-type") or "")
         if reason is not None:
-            return Refusal(400, reason)
+            return Refusal(400, reason, "bad_shape")
         if not body.startswith("{") and not self._first_sight(signature, request_ts):
-            return Refusal(401, "a replay of a request already handled")
+            return Refusal(401, "a replay of a request already handled", "replay")
         return Admitted(body)
 
     def _first_sight(self, signature: str, request_ts: int) -> bool:

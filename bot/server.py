@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from bot.db import ping
 from bot.request_gate import Refusal, RequestGate
+from telemetry.instruments import instruments
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 # Slack's payloads are far smaller; anything larger is not from Slack.
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -46,8 +49,11 @@ class SlackASGI:
         threads: int = 16,
         on_startup: Callable[[], None] | None = None,
         on_shutdown: Callable[[], None] | None = None,
+        metrics: Callable[[], tuple[bytes, str]] | None = None,
     ) -> None:
         self.app = app
+        # GET /metrics: the exposition and its content type (None: no metrics route).
+        self.metrics = metrics
         self.engine = engine
         self.gate = gate
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="handoff-http")
@@ -66,6 +72,11 @@ class SlackASGI:
             status = {"status": "ok" if healthy else "database unreachable"}
             await _respond(send, 200 if healthy else 503, json.dumps(status).encode(), "application/json")
             return
+        if path == METRICS_PATH and method in {"GET", "HEAD"} and self.metrics is not None:
+            # The queue gauges read the database: on a worker thread, like a health check.
+            page, content_type = await asyncio.get_running_loop().run_in_executor(self.executor, self.metrics)
+            await _respond(send, 200, page, content_type)
+            return
         flow = self.app.oauth_flow
         if flow is not None and path in {flow.install_path, flow.redirect_uri_path}:
             await self._install(scope, send, flow)
@@ -76,8 +87,10 @@ class SlackASGI:
         if method != "POST":
             await _respond(send, 405, b"Method Not Allowed", extra_headers=[(b"allow", b"POST")])
             return
+        started = time.perf_counter()
         body = await _read_body(receive, MAX_BODY_BYTES)
         if body is None:
+            instruments().events_refused.labels(reason="too_large").inc()
             await _respond(send, 413, b"Request body too large")
             return
         query = scope.get("query_string", b"").decode("latin-1")
@@ -85,11 +98,15 @@ class SlackASGI:
             self.executor, self._dispatch, body, query, _headers(scope)
         )
         await _send_bolt(send, response)
+        if response.status < 300:
+            instruments().events_acknowledged.inc()
+            instruments().ack_seconds.observe(time.perf_counter() - started)
 
     def _dispatch(self, body: bytes, query: str, headers: dict[str, str | Sequence[str]]) -> BoltResponse:
         """The gate first (signature, shape, replay), then Bolt; on a worker thread."""
         verdict = self.gate.check(body, headers)
         if isinstance(verdict, Refusal):
+            instruments().events_refused.labels(reason=verdict.code).inc()
             logger.info("refused a request (%s): %s", verdict.status, verdict.reason)
             return BoltResponse(status=verdict.status, body=verdict.reason)
         try:
@@ -97,6 +114,7 @@ class SlackASGI:
         except (TypeError, AttributeError, KeyError, ValueError) as exc:
             # Bolt reads ids out of the body as it builds the request, assuming Slack's types (a
             # channel that is `false`, say, makes it raise): a body it cannot read is a 400.
+            instruments().events_refused.labels(reason="unreadable").inc()
             logger.info("refused a request Bolt cannot read: %r", exc)
             return BoltResponse(status=400, body="a field has a type Slack never sends")
         return self.app.dispatch(request)

@@ -15,6 +15,7 @@ from bot.clock import FixedClock, SystemClock
 from bot.db import build_engine, build_read_session_factory, wal_size
 from bot.deps import Deps
 from bot.event_worker import EventWorker
+from bot.metrics_route import exposition_for
 from bot.migrate import pending_revision
 from bot.request_gate import gate_for
 from bot.runtime import build_deps
@@ -47,7 +48,7 @@ def tick_once(settings: Settings, *, now: datetime | None) -> TickReport:
     deps = build_deps(settings, clock=FixedClock(now) if now is not None else None)
     handoff = create_app(deps)
     try:
-        return run_tick(deps, handoff.processors)
+        return run_tick(deps, handoff.processors, log_summary=False)
     finally:
         handoff.close()
         deps.engine.dispose()
@@ -149,7 +150,14 @@ def serve(settings: Settings, *, host: str, port: int, socket_mode: bool, run_ti
 
     from bot.server import SlackASGI
 
-    asgi = SlackASGI(app=handoff.bolt, engine=deps.engine, gate=gate_for(deps), on_startup=start, on_shutdown=stop)
+    asgi = SlackASGI(
+        app=handoff.bolt,
+        engine=deps.engine,
+        gate=gate_for(deps),
+        on_startup=start,
+        on_shutdown=stop,
+        metrics=exposition_for(deps.engine, deps.clock),
+    )
     logger.info("Handoff listening on http://%s:%d/slack/events (worker %s)", host, port, deps.worker_id)
     if handoff.bolt.oauth_flow is not None:
         logger.info("OAuth mode: workspaces install Handoff at http://%s:%d/slack/install", host, port)

@@ -35,6 +35,7 @@ HINTS: dict[str, str] = {
     "HANDOFF_INSECURE_DEV": "1 (only for a local trial: workspace tokens are then stored in plain text) or 0",
     "HANDOFF_UNINSTALL_GRACE_DAYS": "a whole number of days from 0 to 3650, e.g. 30",
     "HANDOFF_SLACK_TIMEOUT_SECONDS": "a whole number of seconds from 1 to 120, e.g. 10",
+    "HANDOFF_LOG_FORMAT": "text (lines for people, the default) or json (one object per line, for log collectors)",
 }
 
 
@@ -104,6 +105,9 @@ class Settings(BaseSettings):
         10, ge=1, le=120, validation_alias=AliasChoices("HANDOFF_SLACK_TIMEOUT_SECONDS")
     )
 
+    # How log lines are written: for people (text) or for a log collector (json).
+    handoff_log_format: str = Field("text", validation_alias=AliasChoices("HANDOFF_LOG_FORMAT"))
+
     @field_validator(
         "slack_bot_token",
         "slack_signing_secret",
@@ -139,10 +143,29 @@ class Settings(BaseSettings):
     def _emoji_names(cls, value: str) -> str:
         return config_values.emoji_names(value)
 
+    @field_validator("handoff_log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in {"text", "json"}:
+            raise ValueError(f"{value[:20]!r} is neither text nor json")
+        return value.strip().lower()
+
     @field_validator("handoff_encryption_key")
     @classmethod
     def _fernet_keys(cls, value: str | None) -> str | None:
         return None if value is None else config_values.fernet_keys(value)
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        """Every credential Handoff was given, for the logs to redact."""
+        return (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.slack_client_secret,
+            self.openai_api_key,
+            *self.encryption_keys,
+        )
 
     @property
     def oauth_enabled(self) -> bool:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from slack_sdk.web import SlackResponse
 
 from bot.settings import Settings
+from telemetry.instruments import instruments
 
 if TYPE_CHECKING:
     from store.installations import HandoffInstallationStore
@@ -56,6 +58,41 @@ class InstallationClients:
         return api_client(self.settings, bot.bot_token)
 
 
+class CountedWebClient(WebClient):
+    """A WebClient that counts each call by method and outcome (Slack's error code, http_429, or the exception)."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            outcome = "http_429" if status == 429 else (error or f"http_{status}")
+            instruments().slack_calls.labels(method=api_method, outcome=outcome).inc()
+            raise
+        except Exception as exc:
+            instruments().slack_calls.labels(method=api_method, outcome=type(exc).__name__).inc()
+            raise
+        instruments().slack_calls.labels(method=api_method, outcome="ok").inc()
+        return response
+
+
+def counted_copy(client: WebClient) -> CountedWebClient:
+    """The same client (token, URL, team, retry handlers), counting its calls: for Bolt's per-request client."""
+    copy = CountedWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+    copy.default_params = dict(client.default_params)
+    return copy
+
+
 def build_web_client(settings: Settings, token: str | None = None) -> WebClient:
     """A WebClient on SLACK_API_URL with `token`, or SLACK_BOT_TOKEN when none is given."""
     return api_client(settings, token if token is not None else settings.slack_bot_token)
@@ -71,7 +108,7 @@ def api_client(settings: Settings, token: str | None) -> WebClient:
     (HANDOFF_SLACK_TIMEOUT_SECONDS) are not slept on inside the client either: the caller re-queues
     the work with a due time (see `decisions.job_results`), so a 429 storm never pins a thread.
     """
-    return WebClient(
+    return CountedWebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=settings.handoff_slack_timeout_seconds,

@@ -34,6 +34,8 @@ class Surfaces:
 
     app: App
     commands: dict[str, list[CommandHelp]] = field(default_factory=dict)
+    # Ways in that are not slash commands (a reaction, the shortcuts, App Home), for `/handoff help`.
+    ways_in: list[CommandHelp] = field(default_factory=list)
     events: set[str] = field(default_factory=set)
     message_shortcuts: set[str] = field(default_factory=set)
     global_shortcuts: set[str] = field(default_factory=set)
@@ -55,9 +57,17 @@ class Surfaces:
         """
         self.events.add(event_type)
 
-    def message_shortcut(self, callback_id: str, listener: Listener, *, guard: Middleware) -> None:
-        """A message shortcut (the ⋯ menu on a message), behind its permission check."""
+    def way_in(self, help: CommandHelp) -> None:
+        """A way in with no listener of its own (a reaction, the Home tab), for `/handoff help`.
+
+        `{emoji}` in its usage stands for the workspace's decision emoji.
+        """
+        self.ways_in.append(help)
+
+    def message_shortcut(self, callback_id: str, listener: Listener, *, guard: Middleware, help: CommandHelp) -> None:
+        """A message shortcut (the ⋯ menu on a message), behind its permission check, with its help line."""
         self.message_shortcuts.add(callback_id)
+        self.ways_in.append(help)
         self.guards[("message_shortcut", callback_id)] = guard
         self.app.shortcut({"type": "message_action", "callback_id": callback_id}, middleware=[guard])(listener)
 
@@ -82,3 +92,8 @@ class Surfaces:
     def help_lines(self) -> list[CommandHelp]:
         """Every command's help, in registration order."""
         return [line for lines in self.commands.values() for line in lines]
+
+    def ways_in_lines(self, *, emoji: list[str]) -> list[CommandHelp]:
+        """Every other way in, with the workspace's decision emoji filled in."""
+        shown = " or ".join(f":{name}:" for name in emoji)
+        return [CommandHelp(line.usage.replace("{emoji}", shown), line.summary) for line in self.ways_in]

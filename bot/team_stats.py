@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from bot.db import build_engine, build_read_session_factory
+from bot.known_team import require_workspace
 from bot.settings import ConfigError, Settings
 from hours.schedule import zone_for
 from metrics import report
 from metrics.chart import chart_png
 from metrics.table import render
 from metrics.weeks import weeks_ending
-from store.models import Team
 
 
 @dataclass(frozen=True)
@@ -34,8 +32,7 @@ def team_stats(settings: Settings, *, team_id: str, weeks: int, until: date, tz:
     engine = build_engine(settings.database_url)
     try:
         with build_read_session_factory(engine)() as session:
-            if session.scalar(select(Team.team_id).where(Team.team_id == team_id)) is None:
-                raise ConfigError(f"--team: Handoff has no workspace {team_id!r} in this database")
+            require_workspace(session=session, team_id=team_id)
             seen = report.for_admins(session=session, team_id=team_id, weeks=weeks_ending(until, count=weeks, tz=tz))
     finally:
         engine.dispose()

@@ -39,6 +39,7 @@ from store import (
 )
 from store.models import WorkerBeat
 from store.status import OVERRUNS_KEY, TICK_SECONDS_KEY
+from telemetry.instruments import instruments
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +83,12 @@ def run_tick(
     *,
     now: datetime | None = None,
     stop: Callable[[], bool] = never,
+    log_summary: bool = True,
 ) -> TickReport:
     """Do everything due at `now` (default: the clock's now) and record this worker's beat.
 
     `stop()` turning true (the process is shutting down) ends the tick at the next event or task.
+    `log_summary=False` when the caller shows the report itself (`handoff tick` prints it once).
     """
     instant = now if now is not None else deps.clock.now()
     report = TickReport(now=instant)
@@ -121,7 +124,12 @@ def run_tick(
     checkpoint(deps.engine)
     report.seconds = round(time.monotonic() - began, 2)
     _beat(deps, report)
-    logger.info(report.summary())
+    counted = instruments()
+    for name, value in report.counts.items():
+        counted.tick_work.labels(what=name).inc(value)
+    counted.catchups_delivered.inc(report.counts.get("catchups_sent", 0))
+    if log_summary:
+        logger.info(report.summary())
     return report
 
 

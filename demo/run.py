@@ -27,6 +27,8 @@ from store.decisions import SUPERSEDED
 
 # SQLite's companions of a database file in WAL mode.
 SIDECARS = ("-wal", "-shm", "-journal")
+# Handoff's own lock files beside a SQLite database (bot.sqlite_writer): only held while a process runs.
+LOCK_FILES = (".writer-lock", ".ack-gate")
 
 
 class DemoError(Exception):
@@ -69,6 +71,8 @@ class DemoResult:
     # Senders told, privately, that someone they mentioned was off.
     mentions_noted: int
     slack_calls: int
+    # Everything Handoff posted, oldest first (the pictures in docs/ are drawn from it).
+    posted: tuple[Posted, ...] = ()
 
 
 def demo_settings(database_url: str) -> Settings:
@@ -137,6 +141,9 @@ def run_demo(database: Path) -> DemoResult:
     finally:
         handoff.close()
         deps.engine.dispose()
+        # The demo leaves its database behind, nothing else.
+        for suffix in LOCK_FILES:
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
     shown = [
         CatchUpShown(person, message)
         for person in PEOPLE
@@ -152,6 +159,7 @@ def run_demo(database: Path) -> DemoResult:
         superseded=superseded,
         mentions_noted=len(desk.ephemeral),
         slack_calls=len(desk.calls),
+        posted=tuple(desk.posted),
     )
 
 

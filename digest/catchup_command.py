@@ -82,6 +82,12 @@ class Channels:
 CatchUpCommand = ShowNow | Help | ShowSettings | Switch | At | Cadence | Channels
 
 
+# Every keyword `/catchup` answers; a test checks `/handoff help` lists each.
+SUBCOMMANDS = frozenset(
+    {"help", "?", "settings", "setting", "prefs", "on", "off", "daily", "weekly", "at", "exclude", "include"}
+)
+
+
 def parse_catchup_command(text: str) -> CatchUpCommand:
     """Read the text after `/catchup`."""
     words = text.split()

@@ -19,6 +19,7 @@ from digest.model import ChannelSummary, ChannelWindow, Line, Summarizer
 from digest.model_answer import Answer, as_notes, summary_points
 from digest.model_output import sources_of
 from digest.text import CHARS_PER_TOKEN, unescape
+from telemetry.instruments import instruments
 
 logger = logging.getLogger(__name__)
 
@@ -249,13 +250,26 @@ class LLMSummarizer:
         """One chat completion, asked for and parsed as structured output; raises when it is not a usable answer."""
         with self._lock:
             self.calls += 1
-        completion = self.client.chat.completions.parse(
-            model=self.model,
-            messages=[{"role": "system", "content": instructions}, {"role": "user", "content": transcript}],
-            response_format=Answer,
-            max_tokens=self.max_tokens,
-        )
-        return parsed_answer(completion)
+        counted = instruments()
+        try:
+            completion = self.client.chat.completions.parse(
+                model=self.model,
+                messages=[{"role": "system", "content": instructions}, {"role": "user", "content": transcript}],
+                response_format=Answer,
+                max_tokens=self.max_tokens,
+            )
+            usage = getattr(completion, "usage", None)
+            for kind in ("prompt", "completion"):
+                tokens = getattr(usage, f"{kind}_tokens", None)
+                if isinstance(tokens, int):
+                    counted.llm_tokens.labels(kind=kind).inc(tokens)
+            answer = parsed_answer(completion)
+        except Exception as exc:
+            counted.llm_calls.labels(outcome="error").inc()
+            counted.llm_errors.labels(error=type(exc).__name__).inc()
+            raise
+        counted.llm_calls.labels(outcome="ok").inc()
+        return answer
 
 
 def parsed_answer(completion: object) -> Answer:

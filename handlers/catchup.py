@@ -15,6 +15,8 @@ from pings.sending import learn_people
 CATCHUP_HELP = [
     CommandHelp("/catchup", "your catch-up now: what waits on you, what was decided, what channels said"),
     CommandHelp("/catchup settings", "on or off, a time, daily or weekly, channels to leave out"),
+    CommandHelp("/catchup on|off|daily|weekly mon|at 08:00", "change one of those settings in a word"),
+    CommandHelp("/catchup exclude|include #channel", "leave a channel out of your catch-up, or take it back"),
 ]
 
 

@@ -27,9 +27,16 @@ HANDOFF_HELP = [
     CommandHelp("/handoff urgent-cap [n|default]", "urgent pings a day before Handoff asks (admins change it)"),
     CommandHelp("/handoff catchup [everyone|opt-in]", "who gets the morning catch-up (admins change it)"),
     CommandHelp("/handoff exclude #channel", "keep a channel out of every summary and model (admins)"),
+    CommandHelp("/handoff include #channel", "let an excluded channel back into summaries (admins)"),
     CommandHelp("/handoff notices [on|off]", "tell people here when someone they mention is off (on by default)"),
     *stats.STATS_HELP,
 ]
+
+
+# Every word `/handoff` answers; a test checks each is in HANDOFF_HELP.
+SUBCOMMANDS = frozenset(
+    {"help", "admin", "emoji", "hours", "urgent-cap", "catchup", "exclude", "include", "stats", "notices"}
+)
 
 
 def register(surfaces: Surfaces) -> None:
@@ -40,9 +47,12 @@ def register(surfaces: Surfaces) -> None:
 def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respond: Respond, client: WebClient) -> None:
     """`/handoff [help | emoji …]`: everything else is explained, never an error without a way forward."""
     words = str(command.get("text") or "").split()
-    lines: list[CommandHelp] = context["surfaces"].help_lines()
     if not words or words[0].lower() in {"help", "?", "-h", "--help"}:
-        ack(text=help_text(lines), blocks=help_blocks(lines))
+        _help(ack, context, command)
+        return
+    if words[0].lower() not in SUBCOMMANDS:
+        note = f"I don't know `/handoff {inert(words[0])}`. Here is what I can do — try `/handoff help` any time."
+        _help(ack, context, command, note=note)
         return
     if words[0].lower() == "admin":
         ack()
@@ -65,11 +75,18 @@ def on_handoff(ack: Ack, command: dict[str, Any], context: dict[str, Any], respo
             ack, deps=context["deps"], client=client, command=command, respond=respond, raw=" ".join(words[1:])
         )
         return
-    if words[0].lower() == "notices":
-        ack(text=_notices(context["deps"], command, words[1:]))
-        return
-    note = f"I don't know `/handoff {inert(words[0])}`. Here is what I can do — try `/handoff help` any time."
-    ack(text=note, blocks=help_blocks(lines, note=note))
+    # What is left of SUBCOMMANDS: notices.
+    ack(text=_notices(context["deps"], command, words[1:]))
+
+
+def _help(ack: Ack, context: dict[str, Any], command: dict[str, Any], *, note: str | None = None) -> None:
+    """Every way in and every command, the reaction with this workspace's decision emoji."""
+    deps: Deps = context["deps"]
+    surfaces: Surfaces = context["surfaces"]
+    with deps.read_session_factory() as session:
+        emoji = decision_emoji_for(session=session, settings=deps.settings, team_id=str(command["team_id"]))
+    lines, ways_in = surfaces.help_lines(), surfaces.ways_in_lines(emoji=list(emoji))
+    ack(text=note or help_text(lines, ways_in=ways_in), blocks=help_blocks(lines, ways_in=ways_in, note=note))
 
 
 def _emoji(deps: Deps, client: WebClient, command: dict[str, Any], raw: str) -> str:

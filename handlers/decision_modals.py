@@ -9,7 +9,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.surfaces import Surfaces
+from bot.surfaces import CommandHelp, Surfaces
 from decisions import review, sync
 from decisions.blocks import SUPERSEDE_ACTION, WHY_ACTION
 from decisions.capture import learn_channel, permalink
@@ -37,7 +37,12 @@ LOG_MESSAGE_SHORTCUT = "decision_log_message"
 
 def register(surfaces: Surfaces) -> None:
     """Register the shortcut, the *Add the why* button and both modals' submissions."""
-    surfaces.message_shortcut(LOG_MESSAGE_SHORTCUT, on_log_message, guard=guards.files_in_shortcut_channel())
+    surfaces.message_shortcut(
+        LOG_MESSAGE_SHORTCUT,
+        on_log_message,
+        guard=guards.files_in_shortcut_channel(),
+        help=CommandHelp("⋯ on a message → Log as decision", "file it with the why, alternatives, owner and tags"),
+    )
     surfaces.action(WHY_ACTION, on_add_why, guard=guards.changes_decision())
     surfaces.view(FILE_CALLBACK, on_file_submitted, guard=guards.files_in_modal_channel())
     surfaces.view(WHY_CALLBACK, on_why_submitted, guard=guards.changes_decision_in_modal())

@@ -32,6 +32,8 @@ USAGE = (
 def register(surfaces: Surfaces) -> None:
     """Register `/decision` and the decision message's buttons."""
     surfaces.command("/decision", on_decision, help=DECISION_HELP)
+    # The reaction is an event the worker processes (handlers.events), not a Bolt listener.
+    surfaces.way_in(CommandHelp("React with {emoji} to a message", "file it as a decision; confirmed in the thread"))
     surfaces.action(UNDO_ACTION, on_undo, guard=guards.changes_decision())
     surfaces.action(THREAD_ACTION, on_show_thread, guard=guards.sees_decision())
 

@@ -13,17 +13,27 @@ INTRO = (
 )
 
 
-def help_text(lines: list[CommandHelp]) -> str:
+def help_text(lines: list[CommandHelp], *, ways_in: list[CommandHelp] | None = None) -> str:
     """Plain-text fallback of the help (notifications, screen readers)."""
-    return "Handoff commands: " + "; ".join(f"{line.usage} — {line.summary}" for line in lines)
+    ways = "".join(f"{line.usage} — {line.summary}; " for line in ways_in or [])
+    return "Handoff commands: " + ways + "; ".join(f"{line.usage} — {line.summary}" for line in lines)
 
 
-def help_blocks(lines: list[CommandHelp], *, note: str | None = None) -> list[dict[str, Any]]:
-    """The help as Block Kit: an optional note (say, about an unknown subcommand), then each command."""
+def help_blocks(
+    lines: list[CommandHelp], *, ways_in: list[CommandHelp] | None = None, note: str | None = None
+) -> list[dict[str, Any]]:
+    """The help as Block Kit: an optional note (say, about an unknown subcommand), the ways in, each command."""
     blocks: list[dict[str, Any]] = []
     if note:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": note}})
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": INTRO}})
+    if ways_in:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "\n".join(f"*{line.usage}*  {line.summary}" for line in ways_in)},
+            }
+        )
     blocks.append({"type": "divider"})
     blocks.append(
         {

@@ -65,6 +65,9 @@ class HomeFilter:
 
 def register(surfaces: Surfaces) -> None:
     """Register the Home tab's filter controls."""
+    surfaces.way_in(
+        CommandHelp("Handoff's Home tab", "your open reviews, the latest decisions in your channels, your hours")
+    )
 
     def on_filter(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
         ack()

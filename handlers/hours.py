@@ -15,7 +15,9 @@ from pings.sending import learn_people
 
 HOURS_HELP = [
     CommandHelp("/hours [08:30-16:30 mon-thu] [Europe/Berlin]", "show or set your working hours and time zone"),
+    CommandHelp("/hours tz Europe/Berlin|auto", "set only your time zone (auto follows your Slack profile)"),
     CommandHelp("/hours off 2026-12-24..2027-01-02", "record time off (pings wait until you're back)"),
+    CommandHelp("/hours reset", "back to the workspace's default hours"),
 ]
 
 

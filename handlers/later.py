@@ -38,7 +38,12 @@ def register(surfaces: Surfaces) -> None:
     surfaces.action(CONFIRM_URGENT_ACTION, on_cap_answer, guard=guards.member())
     surfaces.action(HOLD_INSTEAD_ACTION, on_cap_answer, guard=guards.member())
     surfaces.view(EDIT_CALLBACK, on_edit_submitted, guard=guards.member())
-    surfaces.message_shortcut(SHORTCUT, on_shortcut, guard=guards.member())
+    surfaces.message_shortcut(
+        SHORTCUT,
+        on_shortcut,
+        guard=guards.member(),
+        help=CommandHelp("⋯ on a message → Deliver in their hours", "ping people about it when their day starts"),
+    )
     surfaces.view(SHORTCUT_CALLBACK, on_shortcut_submitted, guard=guards.member())
 
 

@@ -112,6 +112,10 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_RANGE = re.compile(r"(?P<first>\S+?)\s*(?:\.\.|…|\s+to\s+)\s*(?P<last>\S+)", re.I)
 
 
+# Every keyword `/hours` answers (besides hours themselves); a test checks `/hours help` lists each.
+SUBCOMMANDS = frozenset({"show", "help", "reset", "tz", "off"})
+
+
 def parse_hours_command(text: str) -> HoursCommand:
     """Read the text after `/hours`; HoursInputError says what to type instead."""
     words = text.split()

@@ -14,6 +14,8 @@ from bot.deps import Deps
 from ingest.known import KnownCache
 from ingest.runner import Outcome, Processor, run_event
 from store import inbox
+from telemetry.instruments import instruments
+from telemetry.log_context import about
 
 # Small batches: the claim runs in the writer's transaction, which acknowledgements wait for.
 BATCH = 25
@@ -62,16 +64,18 @@ def drain_inbox(
                 _give_back(deps, [left.id for left in fresh[index:]])
                 return outcomes
             seen.add(row.id)
-            outcome = run_event(
-                deps=deps,
-                processors=processors,
-                row_id=row.id,
-                body=row.body,
-                owner=deps.worker_id,
-                attempts=row.attempts,
-                known=known,
-            )
+            with about(team_id=row.team_id, event_id=row.event_id):
+                outcome = run_event(
+                    deps=deps,
+                    processors=processors,
+                    row_id=row.id,
+                    body=row.body,
+                    owner=deps.worker_id,
+                    attempts=row.attempts,
+                    known=known,
+                )
             outcomes[outcome] += 1
+            instruments().events_processed.labels(outcome=outcome.value).inc()
     return outcomes
 
 

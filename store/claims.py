@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from store.models import InboxEvent, Job
 from store.upsert import table_of
+from telemetry.instruments import instruments
 
 Claimable = TypeVar("Claimable", InboxEvent, Job)
 
@@ -65,6 +66,10 @@ def claim_due(
     )
     rows = list(session.connection().execute(statement))
     rows.sort(key=lambda row: (row.due_at, row.id))
+    lateness = instruments().job_lateness_seconds
+    for row in rows:
+        kind = "event" if model is InboxEvent else str(getattr(row, "kind", "job"))
+        lateness.labels(kind=kind).observe(max((now - row.due_at).total_seconds(), 0.0))
     return rows
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Decision, DecisionContext, DecisionRevision, Message
+from store.teams import ensure_team
 from store.upsert import insert_ignore
 
 PROPOSED, ACCEPTED, RETRACTED, SUPERSEDED = "proposed", "accepted", "retracted", "superseded"
@@ -51,6 +52,8 @@ def for_message(*, session: Session, team_id: str, channel_id: str, ts: str) -> 
 
 def file(*, session: Session, new: NewDecision, now: datetime) -> tuple[Decision, bool]:
     """File a decision; for a message that has one already, return that one. True when new."""
+    # A workspace whose first contact is a command (no event reached Handoff yet) is still a workspace.
+    ensure_team(session=session, team_id=new.team_id, now=now)
     values = {
         "team_id": new.team_id,
         "channel_id": new.channel_id,

@@ -134,6 +134,38 @@ def _backlog(session: Session, now: datetime) -> Backlog:
     return Backlog(count, now - oldest if oldest is not None else None)
 
 
+@dataclass(frozen=True)
+class Queues:
+    """The queue depths `GET /metrics` reports, read at the scrape: no workspace in them."""
+
+    inbox_pending: int
+    # Since the oldest event not yet processed was stored; None when every event is.
+    inbox_oldest_age: timedelta | None
+    held_pings_waiting: int
+    # kind → (due now and free, how late the oldest of them is).
+    jobs: dict[str, tuple[int, timedelta]]
+
+
+def read_queues(*, session: Session, now: datetime) -> Queues:
+    """Inbox backlog and age, held pings waiting, and per job kind what is due and how late."""
+    pending, oldest = session.execute(
+        select(func.count(), func.min(InboxEvent.received_at)).where(InboxEvent.done_at.is_(None))
+    ).one()
+    due = and_(Job.done_at.is_(None), Job.due_at <= now, _free(Job, now))
+    jobs = {
+        str(kind): (int(count), max(now - first_due, timedelta(0)))
+        for kind, count, first_due in session.execute(
+            select(Job.kind, func.count(), func.min(Job.due_at)).where(due).group_by(Job.kind)
+        ).all()
+    }
+    return Queues(
+        inbox_pending=int(pending),
+        inbox_oldest_age=max(now - oldest, timedelta(0)) if oldest is not None else None,
+        held_pings_waiting=_held_pings(session, now)["waiting"],
+        jobs=jobs,
+    )
+
+
 def _count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 

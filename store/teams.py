@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, SQLColumnExpression, exists, select, update
 from sqlalchemy.orm import Session
 
-from store.models import SLACK_INSTALLATIONS, Team
+from store.models import SLACK_INSTALLATIONS, Decision, Team
 from store.upsert import insert_ignore
 
 
@@ -24,6 +24,13 @@ def ensure_team(*, session: Session, team_id: str, now: datetime, enterprise_id:
     if enterprise_id and row.enterprise_id != enterprise_id:
         row.enterprise_id = enterprise_id
     return row
+
+
+def is_known(*, session: Session, team_id: str) -> bool:
+    """Whether Handoff has seen the workspace: its row, or (for logs filed before every way in made one) a decision."""
+    seen = select(Team.team_id).where(Team.team_id == team_id).exists()
+    filed = exists().where(Decision.team_id == team_id)
+    return bool(session.scalar(select(seen | filed)))
 
 
 def mark_installed(
@@ -103,6 +110,12 @@ def resume_sending(*, session: Session, team_id: str) -> bool:
         .values(token_error=None, token_error_at=None, token_checked_at=None)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def installed(*, session: Session, limit: int) -> list[str]:
+    """Up to `limit` workspaces Handoff is installed in (not uninstalled), the longest-known first."""
+    query = select(Team.team_id).where(Team.uninstalled_at.is_(None)).order_by(Team.first_seen_at).limit(limit)
+    return list(session.scalars(query))
 
 
 def paused(*, session: Session) -> list[Team]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import HandoffApp, create_app
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.metrics_route import exposition_for
 from bot.request_gate import gate_for
 from bot.runtime import build_deps
 from bot.server import SlackASGI
@@ -104,12 +105,44 @@ def handoff(deps: Deps) -> Iterator[HandoffApp]:
 @pytest.fixture
 def live(handoff: HandoffApp, deps: Deps) -> Iterator[LiveServer]:
     """The real app over real HTTP."""
-    server = start_live_server(handoff, deps, SlackASGI(app=handoff.bolt, engine=deps.engine, gate=gate_for(deps)))
+    asgi = SlackASGI(
+        app=handoff.bolt, engine=deps.engine, gate=gate_for(deps), metrics=exposition_for(deps.engine, deps.clock)
+    )
+    server = start_live_server(handoff, deps, asgi)
     yield server
     server.stop()
 
 
 _postgres_passed: list[str] = []
+
+POSTGRES_NOT_CONFIGURED = (
+    "PostgreSQL: HANDOFF_TEST_POSTGRES_URL is not set, so every database test runs on SQLite only; the PostgreSQL "
+    "runs are deselected (set it, e.g. postgresql://postgres@127.0.0.1:5432/test, to run them as CI does)"
+)
+
+
+def _postgres_unavailable() -> bool:
+    # With HANDOFF_REQUIRE_POSTGRES set the runs stay, and the fixture fails them loudly.
+    return postgres_admin_url() is None and not os.environ.get(REQUIRE_POSTGRES_ENV)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return POSTGRES_NOT_CONFIGURED if _postgres_unavailable() else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without PostgreSQL, its half of the DB tests is deselected: one header line, not a SKIPPED line each."""
+    if not _postgres_unavailable():
+        return
+    on_postgres = [item for item in items if _param(item, "db_template") == "postgres"]
+    if on_postgres:
+        items[:] = [item for item in items if _param(item, "db_template") != "postgres"]
+        config.hook.pytest_deselected(items=on_postgres)
+
+
+def _param(item: pytest.Item, name: str) -> object:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get(name) if callspec is not None else None
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -197,3 +197,10 @@ def test_every_scope_says_why_it_is_needed() -> None:
     text = MANIFEST.read_text(encoding="utf-8")
     for scope in _bot_scopes(_load_manifest()):
         assert re.search(rf"^\s*-\s*{re.escape(scope)}\s+#\s*\S", text, re.MULTILINE), f"{scope} has no reason"
+
+
+def test_the_docs_claim_org_wide_installs_only_when_the_manifest_enables_them() -> None:
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    claims = [path.name for path in docs if re.search(r"org-wide\s+install", path.read_text(encoding="utf-8"))]
+    enabled = _load_manifest()["settings"].get("org_deploy_enabled", False)
+    assert bool(claims) == enabled, f"org_deploy_enabled is {enabled} while these claim org-wide installs: {claims}"

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, func, pool, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from store.models import InboxEvent, Message
 from tests.fakes.slack_api import FakeSlack
 from tests.metrics.history import seed_history, seed_workspace
 from tests.oauth import CLIENT_ID, CLIENT_SECRET, KEY
-from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, event_body, signed_headers
+from tests.support import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, LiveServer, command_form, event_body, signed_headers
 
 # OAuth mode: the app's credentials instead of a bot token.
 OAUTH = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET}
@@ -54,12 +55,50 @@ def test_migrate_then_tick_twice_at_the_same_instant(tmp_path: Path, fake_slack:
     env = _env(DATABASE_URL=f"sqlite:///{tmp_path / 'h.db'}", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake_slack.url)
     migrated = _run(["migrate"], env, tmp_path)
     assert migrated.returncode == 0, migrated.stderr
-    assert "up to date" in migrated.stdout
+    assert re.fullmatch(
+        rf"handoff: created the Handoff schema in sqlite:///{re.escape(str(tmp_path))}/h.db: "
+        r"\d\d tables, at revision \w+\.\n",
+        migrated.stdout,
+    ), migrated.stdout
+    again = _run(["migrate"], env, tmp_path)
+    assert "is already up to date" in again.stdout and "nothing to do" in again.stdout
     first = _run(["tick", "--now", "2026-03-29T07:00:00+02:00"], env, tmp_path)
     second = _run(["tick", "--now", "2026-03-29T07:00:00+02:00"], env, tmp_path)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    assert "tick at 2026-03-29T05:00:00+00:00: retention_runs=1" in first.stdout
-    assert "tick at 2026-03-29T05:00:00+00:00: nothing due" in second.stdout
+    assert first.stdout == "handoff: tick at 2026-03-29T05:00:00+00:00: retention_runs=1\n"
+    assert second.stdout == "handoff: tick at 2026-03-29T05:00:00+00:00: nothing due\n"
+    # One result line: the report is printed, not logged a second time.
+    assert "tick at" not in first.stderr + second.stderr
+
+
+def test_migrate_says_from_which_revision_it_upgraded_and_hides_the_password(
+    database_url: str, backend: str, tmp_path: Path
+) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from bot.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    head = script.get_current_head()
+    assert head is not None
+    previous = script.get_revision(head).down_revision
+    assert isinstance(previous, str)
+    command.downgrade(alembic_config(database_url), previous)
+    url = database_url.replace("postgres@", "postgres:s3cret@") if backend == "postgres" else database_url
+    result = _run(["migrate"], _env(DATABASE_URL=url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "upgraded the schema of " in result.stdout
+    assert f"from revision {previous} to {head}" in result.stdout
+    assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_version_is_the_packages(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = _run(["--version"], _env(), tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == f"handoff {version('handoff')}\n"
 
 
 @pytest.mark.parametrize(
@@ -78,6 +117,7 @@ def test_migrate_then_tick_twice_at_the_same_instant(tmp_path: Path, fake_slack:
         (["serve", "--socket-mode"], {**OAUTH, "HANDOFF_ENCRYPTION_KEY": KEY}, "--socket-mode is for one workspace"),
         (["migrate"], {"HANDOFF_ENCRYPTION_KEY": "short"}, "HANDOFF_ENCRYPTION_KEY is invalid"),
         (["migrate"], {"HANDOFF_UNINSTALL_GRACE_DAYS": "-1"}, "HANDOFF_UNINSTALL_GRACE_DAYS is invalid"),
+        (["migrate"], {"HANDOFF_LOG_FORMAT": "xml"}, "HANDOFF_LOG_FORMAT is invalid: 'xml' is neither text nor json"),
     ],
 )
 def test_configuration_mistakes_are_one_line_and_exit_2(
@@ -221,6 +261,59 @@ def test_serve_processes_events_in_its_event_worker(served: Served, fake_slack: 
         assert time.monotonic() < deadline, "the event worker did not process the events"
         time.sleep(0.05)
     assert len(fake_slack.calls_to("conversations.info")) == 1
+    # GET /metrics adds up both processes: the front acknowledged, the event worker processed and called Slack.
+    while True:  # the worker counts just after its last write: poll, bounded
+        metrics = _metrics(served)
+        if metrics.get('handoff_events_processed_total{outcome="done"}') == 5 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert metrics['handoff_events_processed_total{outcome="done"}'] == 5
+    assert metrics["handoff_events_acknowledged_total"] == 5
+    assert metrics['handoff_slack_calls_total{method="conversations.info",outcome="ok"}'] == 1
+    assert metrics["handoff_inbox_backlog"] == 0
+
+
+def _metrics(served: Served) -> dict[str, float]:
+    """Every sample of the scrape, keyed as Prometheus prints it (name{labels})."""
+    response = httpx.get(f"{served.base}/metrics", timeout=10)
+    assert response.status_code == 200
+    samples: dict[str, float] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            labels = ",".join(f'{name}="{value}"' for name, value in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return samples
+
+
+def test_serve_writes_json_log_lines_with_the_event_and_no_secret(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    fake_slack.add_user(TEAM_ID, "U1", name="ana")
+    fake_slack.add_channel(TEAM_ID, "C1", name="general", members=["UBOT", "U1"])
+    fake_slack.fail_next("conversations.info", status=429, retry_after=30)
+    env = _env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.url,
+        HANDOFF_LOG_FORMAT="json",
+    )
+    served = _start_serving(env, tmp_path)
+    try:
+        assert _post_message(served, "1772434800.000400").status_code == 200
+        deadline = time.monotonic() + 30
+        while not fake_slack.calls_to("conversations.info"):  # the worker's turn: poll, bounded
+            assert time.monotonic() < deadline, "the event worker did not try the event"
+            time.sleep(0.05)
+    finally:
+        served.stop()
+    output = served.process.stdout.read() if served.process.stdout else ""
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert lines, output
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    retried = [line for line in lines if "will be retried" in line["message"]]
+    assert retried and retried[0]["team_id"] == TEAM_ID and retried[0]["event_id"].startswith("Ev")
+    assert BOT_TOKEN not in output and SIGNING_SECRET not in output and "deploy done" not in output
 
 
 def test_serve_stops_on_sigterm_with_acknowledged_work_finished(
@@ -355,6 +448,7 @@ def test_stats_draws_the_chart_to_a_file(seeded_url: str, tmp_path: Path) -> Non
     ("args", "expected"),
     [
         (["stats", "--team", "T9999"], "--team: Handoff has no workspace 'T9999' in this database"),
+        (["export", "decisions", "--team", "T9999"], "--team: Handoff has no workspace 'T9999' in this database"),
         (["stats", "--team", "T0001", "--tz", "Mars/Olympus"], "--tz: 'Mars/Olympus' is not a time zone"),
         (["stats", "--team", "T0001", "--weeks", "60"], "'60' is not a number of weeks from 1 to 52"),
     ],
@@ -373,3 +467,14 @@ def test_stats_json_totals_are_the_sum_of_the_groups_shown(seeded_url: str, tmp_
     for week, figures in enumerate(total["weeks"]):
         for key in ("decisions_logged", "decisions_churned", "pings_held", "pings_in_hours", "mentions_off_hours"):
             assert figures[key] == sum(row["weeks"][week][key] for row in rows if row["weeks"] is not None), key
+
+
+def test_a_workspace_known_only_through_a_command_has_its_stats(
+    live: LiveServer, database_url: str, tmp_path: Path
+) -> None:
+    assert _run(["stats", "--team", TEAM_ID], _env(DATABASE_URL=database_url), tmp_path).returncode == 2
+    # Its first contact with Handoff is a slash command: no event, no decision.
+    assert live.post_form(command_form("/hours", "09:00-17:00")).status_code == 200
+    live.settle()
+    result = _run(["stats", "--team", TEAM_ID], _env(DATABASE_URL=database_url), tmp_path)
+    assert result.returncode == 0, result.stderr

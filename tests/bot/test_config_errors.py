@@ -1,7 +1,7 @@
 """Every configuration mistake, as an operator makes it: one line naming the variable and the fix, exit 2.
 
-The variables are read from the README's configuration table, so a new variable there without a
-bad value here fails this file.
+The variables are read from the configuration table of docs/configuration.md, so a new variable
+there without a bad value here fails this file.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from tests.fakes.slack_api import FakeSlack
 from tests.oauth import CLIENT_ID
 from tests.support import BOT_TOKEN, SIGNING_SECRET, command_form, signed_headers
 
-README = Path(__file__).parents[2] / "README.md"
+CONFIGURATION = Path(__file__).parents[2] / "docs" / "configuration.md"
 
-# At least one bad value for each variable of the README's table (and the words that must name the fault).
+# At least one bad value for each variable of the configuration table (and the words that must name the fault).
 BAD_VALUES: list[tuple[str, str, str]] = [
     ("SLACK_BOT_TOKEN", "xoxp-1234-user-token", "it is a user token (xoxp-), not a bot token"),
     ("SLACK_BOT_TOKEN", "xapp-1-A1-123", "which belongs in SLACK_APP_TOKEN"),
@@ -44,6 +44,7 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("HANDOFF_DECISION_EMOJI", "white check mark", "'white check mark' is not an emoji name"),
     ("HANDOFF_SLACK_TIMEOUT_SECONDS", "0", "'0' is below 1"),
     ("HANDOFF_SLACK_TIMEOUT_SECONDS", "10s", "'10s' is not a whole number"),
+    ("HANDOFF_LOG_FORMAT", "xml", "'xml' is neither text nor json"),
     ("HANDOFF_TRAFFIC_RETENTION_DAYS", "two weeks", "'two weeks' is not a whole number"),
     ("HANDOFF_TRAFFIC_RETENTION_DAYS", "9999", "'9999' is above 3650"),
 ]
@@ -51,9 +52,9 @@ SECRETS = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_
 
 
 def _readme_variables() -> set[str]:
-    """The variables the README's configuration table documents (a row may name several)."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    """The variables the configuration table documents (a row may name several)."""
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    section = text.split("# Configuration", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
 

@@ -190,3 +190,5 @@ def test_the_console_script_runs_with_its_defaults_and_starts_afresh(shown: Show
     summary = " ".join(ran.stdout.split())
     assert "5 catch-ups" in summary and "Database: handoff-demo.db" in summary
     assert "3 decisions filed (2 superseded)" in summary
+    # Nothing is left behind but the database: no lock files beside it.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["handoff-demo.db"]

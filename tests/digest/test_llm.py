@@ -403,3 +403,26 @@ def test_notes_that_never_get_shorter_fall_back(
 
     assert_fell_back(summary, channel)
     assert "TooLong" in caplog.text
+
+
+def test_calls_tokens_and_errors_are_counted_for_metrics(fake_openai: FakeOpenAI, client: openai.OpenAI) -> None:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = {
+        "ok": sample("handoff_llm_calls_total", outcome="ok"),
+        "error": sample("handoff_llm_calls_total", outcome="error"),
+        "prompt": sample("handoff_llm_tokens_total", kind="prompt"),
+        "completion": sample("handoff_llm_tokens_total", kind="completion"),
+    }
+    fake_openai.responder = structured(ANSWER)
+    summarizer(client).summarize(busy_channel())
+    fake_openai.fail_next(status=500)
+    assert summarizer(client).summarize(busy_channel()).source != "llm"
+    assert sample("handoff_llm_calls_total", outcome="ok") - before["ok"] == 1
+    assert sample("handoff_llm_calls_total", outcome="error") - before["error"] == 1
+    assert sample("handoff_llm_tokens_total", kind="prompt") > before["prompt"]
+    assert sample("handoff_llm_tokens_total", kind="completion") > before["completion"]
+    assert sample("handoff_llm_errors_total", error="InternalServerError") >= 1

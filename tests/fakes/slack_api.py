@@ -260,6 +260,8 @@ class _Team:
     app_id: str
     enterprise_id: str | None
     is_enterprise_install: bool
+    # The bot token's granted scopes, sent as Slack does in every answer's X-OAuth-Scopes (None: not sent).
+    scopes: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -591,6 +593,7 @@ class FakeSlack(LoopbackFake):
         bot_name: str = "handoff",
         app_id: str = "AHANDOFF",
         is_enterprise_install: bool = False,
+        scopes: tuple[str, ...] | None = None,
     ) -> None:
         """Add a workspace with an installed bot; the bot user is added to the team's users."""
         with self._lock:
@@ -605,6 +608,7 @@ class FakeSlack(LoopbackFake):
                 app_id=app_id,
                 enterprise_id=enterprise_id,
                 is_enterprise_install=is_enterprise_install,
+                scopes=scopes,
             )
             self._teams[team_id] = team
             self._tokens[bot_token] = team_id
@@ -854,6 +858,11 @@ class FakeSlack(LoopbackFake):
 
     # -- fault injection ----------------------------------------------------------------------
 
+    def set_scopes(self, team_id: str, scopes: tuple[str, ...] | None) -> None:
+        """Grant the workspace's bot token these scopes (as Slack reports them in X-OAuth-Scopes)."""
+        with self._lock:
+            self._teams[team_id].scopes = scopes
+
     def fail_next(
         self,
         method: str,
@@ -1077,6 +1086,9 @@ class FakeSlack(LoopbackFake):
                 body = {"ok": False, "error": "unknown_method"}
             else:
                 body = self._dispatch(method, params, token)
+                team = self._teams.get(self._tokens.get(token or "", ""))
+                if team is not None and team.scopes is not None:
+                    headers["X-OAuth-Scopes"] = ",".join(team.scopes)
             self.calls.append(
                 SlackCall(
                     method=method,
