@@ -32,7 +32,8 @@ _CHANNEL_ID = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^<>]*)?>")
 # word boundary before them: "ǅhttps://…" is a link after its first letter.
 _BARE_LINK = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)[^\s<>]*", re.IGNORECASE)
 # "@here" typed out rather than as a token: written without its "@", so nothing can read it as one.
-_BROADCAST_WORD = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
+# Any run of at signs: dropping one of "@@channel" must not leave "@channel".
+_BROADCAST_WORD = re.compile(r"@+(here|channel|everyone)\b", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
 # A point that says something was settled. Deliberately broad: such a point is kept only when it
 # starts with who said so, since a summary reports what people said and the log says what was decided.
@@ -86,7 +87,8 @@ def clean_point(line: str, sources: Sources, *, limit: int) -> CleanPoint | None
         parts.append(_token(match.group(1), sources, mentions))
         position = match.end()
     parts.append(_plain(line[position:], sources))
-    text = collapse_whitespace("".join(parts).replace("```", " "))
+    # Once more over the whole line: a removed token can join "@" to "channel" around it.
+    text = collapse_whitespace(_BROADCAST_WORD.sub(r"\1", "".join(parts)).replace("```", " "))
     if not text or _claims_decision(text, sources):
         return None
     return CleanPoint(text=cut(text, limit), mentions=frozenset(mentions))

@@ -105,6 +105,15 @@ def test_sources_are_the_people_channels_and_permalinks_of_the_windows_human_mes
     assert message_link(URL, "T0001", "C100", ts_at(2)) not in sources.links
 
 
+@pytest.mark.parametrize(
+    "answer", ["@@channel is down", "x @@@here y", "@<!here>channel", "@<!channel|@channel>everyone"]
+)
+def test_a_broadcast_cannot_be_rebuilt_from_what_is_taken_out(answer: str) -> None:
+    point = clean_point(answer, SOURCES, limit=200)
+    assert point is not None
+    assert re.search(r"@(?:here|channel|everyone)\b", point.text, re.IGNORECASE) is None
+
+
 # What a model might write when a message told it to, with this window's own tokens among the pieces.
 ANSWERS = hostile_text(extra=["<@U1>", "<@U2>", "<#C100>", f"<{PERMALINK}>", PERMALINK, "decided", "approved"])
 
