@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -15,10 +16,9 @@ LIMIT = 256 * 1024
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL recycles its own WAL; the checkpointer is SQLite's")
-    engine = build_engine(database_url)
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    # SQLite only: PostgreSQL recycles its own WAL, and the checkpointer is SQLite's.
+    engine = build_engine(f"sqlite:///{tmp_path / 'wal.db'}")
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE scratch (id INTEGER PRIMARY KEY, x TEXT)"))
     yield engine
