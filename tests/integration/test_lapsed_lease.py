@@ -8,9 +8,12 @@ When A's call is answered, A must not post what B already posted.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -22,10 +25,13 @@ from decisions import review, sync
 from digest import delivery as catchups
 from pings import delivery as pings
 from pings import notices
+from store import traffic
 from store.models import HeldPing
+from store.traffic import IncomingMessage
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.integration.test_crashes import AFTER_LEASES, DUE, FIRST, KINDS, SECOND, _received, _world
-from tests.support import make_settings
+from tests.support import TEAM_ID, make_settings
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,21 @@ def other(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterat
     """A second process (another replica's tick) on the same database, Slack and clock."""
     settings = make_settings(database_url=database_url, slack_api_url=fake_slack.url)
     built = build_deps(settings, clock=clock, worker_id="worker-b")
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def with_model(database_url: str, fake_slack: FakeSlack, fake_openai: FakeOpenAI, clock: FixedClock) -> Iterator[Deps]:
+    """A process whose catch-ups are summarized by a model (the fake endpoint)."""
+    settings = make_settings(
+        database_url=database_url,
+        slack_api_url=fake_slack.url,
+        OPENAI_API_KEY="sk-test",
+        OPENAI_BASE_URL=fake_openai.url,
+        HANDOFF_LLM_MODEL="gpt-4o-mini",
+    )
+    built = build_deps(settings, clock=clock, worker_id="worker-slow")
     yield built
     built.engine.dispose()
 
@@ -113,4 +134,42 @@ def test_a_held_ping_riding_in_a_catch_up_taken_over_is_delivered_once(
         assert sum(text.count(f"for {user}") for text in texts) >= 1
     with factory() as session:
         assert set(session.scalars(select(HeldPing.status))) == {"delivered"}
+    assert fake_slack.server_errors == []
+
+
+def test_a_catch_up_whose_model_answers_after_its_lease_is_sent_once_with_its_held_ping_once(
+    with_model: Deps, other: Deps, fake_slack: FakeSlack, fake_openai: FakeOpenAI, clock: FixedClock
+) -> None:
+    factory = with_model.session_factory
+    _world(fake_slack, factory)
+    with factory.begin() as session:
+        KINDS["catch-up"].seed(session)
+        KINDS["held ping"].seed(session)
+        # News in #general for both, so the catch-ups have a channel to summarize.
+        for n, user in enumerate((FIRST, SECOND)):
+            ts = f"{(DUE - timedelta(hours=2 - n)).timestamp():.6f}"
+            said = IncomingMessage(TEAM_ID, "C1", ts, f"The release train leaves at noon ({user})", user_id=user)
+            traffic.record_message(session=session, message=said, now=DUE)
+    taken_over: list[object] = []
+
+    def slow_model(messages: list[dict[str, Any]], model: str) -> str:
+        # The model answers only once the lease is over, and another replica's tick ran meanwhile.
+        if not taken_over:
+            clock.instant = AFTER_LEASES
+            taken_over.append(catchups.deliver_due(other, AFTER_LEASES))
+        return json.dumps(
+            {"points": [{"category": "other", "text": "The release train leaves at noon", "messages": [1]}]}
+        )
+
+    fake_openai.responder = slow_model
+    clock.instant = DUE
+    catchups.deliver_due(with_model, DUE)
+    assert taken_over, "the catch-ups were composed without the model"
+    for user in (FIRST, SECOND):
+        dms = [str(message) for message in fake_slack.posted_messages() if message["channel"] == f"D{user}"]
+        assert len(dms) == 1, f"{user} got {len(dms)} catch-ups"
+        assert f"for {user}" in dms[0]
+    with factory() as session:
+        assert set(session.scalars(select(HeldPing.status))) == {"delivered"}
+        assert KINDS["catch-up"].recorded(session)
     assert fake_slack.server_errors == []
