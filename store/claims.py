@@ -87,8 +87,9 @@ def fence(
     now: datetime,
     window: timedelta = POST_WINDOW,
 ) -> bool:
-    """Just before posting for a claimed row: True when `owner` still holds its unexpired lease, now extended
-    to `now + window`; False when the lease lapsed or was taken over (the post must not happen)."""
+    """Before a post: True when `owner` still holds the row's unexpired lease, extended to `now + window`."""
+    # One conditional statement, so no other worker can take the row over between the check and the renewal;
+    # False (lapsed, or taken over) means the post must not happen.
     table = table_of(model)
     statement = (
         update(table)
