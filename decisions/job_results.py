@@ -84,6 +84,8 @@ def dm_once(
         ):
             done(deps, job_id, now)
             return 1
+        if not still_ours(deps, job_id, now, what=what):
+            return 0
         client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, metadata=metadata(metadata_type, job=job_id, **(tags or {}))
         )
@@ -94,6 +96,21 @@ def dm_once(
         return 0
     done(deps, job_id, now)
     return 1
+
+
+def still_ours(deps: Deps, job_id: int, now: datetime, *, what: str) -> bool:
+    """Just before posting for a claimed job: whether this worker still holds it (its lease then extended).
+
+    The work since the claim (composing with a slow model, say) may have outlived the lease, and
+    another worker may have taken the job over and posted: then this one posts nothing.
+    """
+    # The clock, not only the run's instant: composing takes time, and that is what the lease bounds.
+    at = max(now, deps.clock.now())
+    with deps.session_factory.begin() as session:
+        ours = claims.fence(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=at)
+    if not ours:
+        logger.info("%s (job %s) not sent here: its lease ran out first, so another worker sends it", what, job_id)
+    return ours
 
 
 def done(deps: Deps, job_id: int, now: datetime) -> None:

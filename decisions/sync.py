@@ -85,6 +85,8 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) ->
             # One read per decision filed; decisions are few.
             posted = _posted_before(client, decision, thread_ts)
             if posted is None:
+                if not results.still_ours(deps, job_id, now, what=f"the message about decision {decision_id}"):
+                    return 0
                 response = client.chat_postMessage(
                     channel=decision.channel_id,
                     thread_ts=thread_ts,
@@ -101,6 +103,8 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime, waits: WorkspaceWaits) ->
                 store.record_confirmation(session=session, decision=row, channel_id=decision.channel_id, ts=posted)
                 claims.complete(session=session, model=Job, row_id=job_id, owner=deps.worker_id, now=now)
             return 1
+        if not results.still_ours(deps, job_id, now, what=f"the update of decision {decision_id}'s message"):
+            return 0
         client.chat_update(
             channel=decision.confirmation_channel or decision.channel_id,
             ts=decision.confirmation_ts,

@@ -266,6 +266,8 @@ def _post(deps: Deps, due: Due, now: datetime, waits: WorkspaceWaits) -> bool:
             payload.get("job") == due.job_id for payload, _ in tagged(client, channel, event_type=METADATA_TYPE)
         ):
             return True
+        if not results.still_ours(deps, due.job_id, now, what=f"catch-up for {due.user_id}"):
+            return False
         client.chat_postMessage(
             channel=channel,
             text=due.text,

@@ -83,6 +83,9 @@ def _deliver(deps: Deps, job: Row[Any], now: datetime) -> int:
             return 0
         channel = str(client.conversations_open(users=user_id)["channel"]["id"])
         history = _recent(client, channel) if int(job.attempts) > 1 else []
+        # One check covers the message and the chart: its window outlasts both calls.
+        if not results.still_ours(deps, int(job.id), now, what=f"weekly report to {user_id}"):
+            return 0
         if not job.payload.get("posted_ts") and not _tagged(history, int(job.id)):
             posted = client.chat_postMessage(
                 channel=channel,

@@ -195,6 +195,10 @@ def _deliver(deps: Deps, delivery: Delivery, now: datetime, waits: WorkspaceWait
         for part, (text, blocks) in enumerate(dm_messages(delivery.pings, held=delivery.held)):
             if part in sent:
                 continue
+            what = f"ping delivery to {delivery.recipient_id}"
+            if not results.still_ours(deps, delivery.job_id, now, what=what):
+                # Parts already posted are tagged: the worker that took the job over finds them.
+                return False
             client.chat_postMessage(
                 channel=channel,
                 text=text,

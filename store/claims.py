@@ -7,7 +7,9 @@ UPDATE … RETURNING statement: on PostgreSQL the candidate rows are picked with
 SQLite the statement runs in one writer transaction (`BEGIN IMMEDIATE`, see `bot.db`), which
 serializes claimers. A worker that dies keeps its rows only until the lease expires; `complete`
 and `release` check the owner, so a worker whose lease was taken over cannot record the outcome
-of work it no longer owns.
+of work it no longer owns. Work can outlive its lease (a slow model while composing), so just
+before posting to Slack a worker calls `fence`: it posts only if it still holds a live lease,
+which the same statement extends to cover the post and its recording.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from store.upsert import table_of
 from telemetry.instruments import instruments
 
 Claimable = TypeVar("Claimable", InboxEvent, Job)
+
+# What `fence` leaves a worker to post and record the outcome before another may take the row over.
+POST_WINDOW = timedelta(minutes=5)
 
 
 def claim_due(
@@ -71,6 +76,32 @@ def claim_due(
         kind = "event" if model is InboxEvent else str(getattr(row, "kind", "job"))
         lateness.labels(kind=kind).observe(max((now - row.due_at).total_seconds(), 0.0))
     return rows
+
+
+def fence(
+    *,
+    session: Session,
+    model: type[Claimable],
+    row_id: int,
+    owner: str,
+    now: datetime,
+    window: timedelta = POST_WINDOW,
+) -> bool:
+    """Before a post: True when `owner` still holds the row's unexpired lease, extended to `now + window`."""
+    # One conditional statement, so no other worker can take the row over between the check and the renewal;
+    # False (lapsed, or taken over) means the post must not happen.
+    table = table_of(model)
+    statement = (
+        update(table)
+        .where(
+            table.c.id == row_id,
+            table.c.lease_owner == owner,
+            table.c.lease_until > now,
+            table.c.done_at.is_(None),
+        )
+        .values(lease_until=now + window)
+    )
+    return bool(session.connection().execute(statement).rowcount)
 
 
 def complete(*, session: Session, model: type[Claimable], row_id: int, owner: str, now: datetime) -> bool:

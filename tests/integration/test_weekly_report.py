@@ -21,6 +21,7 @@ from bot.deps import Deps
 from bot.retries import SPREAD
 from bot.runtime import build_deps
 from bot.tick import run_tick
+from metrics import weekly_send
 from metrics.chart import SERIES_KEY
 from metrics.choices import weekly_report_choice
 from metrics.weekly_plan import REPORT_KIND
@@ -191,6 +192,26 @@ def test_two_replicas_ticking_at_once_send_one_report(
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(counts) == [0, 1]
+    assert len(_reports_to(fake_slack, "U1")) == 1 and len(_charts_to(fake_slack, "U1")) == 1
+
+
+def test_a_worker_whose_lease_ran_out_before_posting_leaves_the_report_to_the_one_that_took_it_over(
+    deps: Deps, second_replica: Deps, handoff: HandoffApp, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    _tick(deps, handoff, clock, PLANNING)
+    clock.instant = ANA_MONDAY
+    # The first worker claims Ana's report, then is slow to hear back from Slack, past its lease.
+    held = fake_slack.hold("conversations.open", after=False)
+    slow = threading.Thread(target=weekly_send.deliver_due, args=(deps, ANA_MONDAY))
+    slow.start()
+    try:
+        assert held.wait_reached(timeout=60), "the first worker never reached Slack"
+        clock.instant = ANA_MONDAY + timedelta(minutes=6)
+        assert weekly_send.deliver_due(second_replica, clock.instant) == 1
+    finally:
+        held.release()
+        slow.join(timeout=60)
+    assert not slow.is_alive()
     assert len(_reports_to(fake_slack, "U1")) == 1 and len(_charts_to(fake_slack, "U1")) == 1
 
 

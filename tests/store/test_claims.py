@@ -58,6 +58,30 @@ def test_completing_needs_the_lease(session_factory: sessionmaker[Session]) -> N
     assert _claim(session_factory, "c", now=START + timedelta(days=1)) == []
 
 
+def test_posting_needs_a_live_lease_and_renews_it(session_factory: sessionmaker[Session]) -> None:
+    _schedule(session_factory, 1)
+    (row,) = _claim(session_factory, "a")
+
+    def fence(owner: str, now: datetime) -> bool:
+        with session_factory.begin() as session:
+            return claims.fence(session=session, model=Job, row_id=row.id, owner=owner, now=now)
+
+    # Still in its lease: the owner may post, and the lease now covers the post from this instant.
+    assert fence("a", START + LEASE - timedelta(seconds=1))
+    assert not fence("b", START + LEASE - timedelta(seconds=1))
+    assert _claim(session_factory, "b", now=START + LEASE) == []
+    # The renewed lease lapses too: no post then, even with nobody else holding the row yet.
+    lapsed = START + LEASE - timedelta(seconds=1) + claims.POST_WINDOW
+    assert not fence("a", lapsed)
+    # Taken over: only the new owner may post.
+    assert len(_claim(session_factory, "b", now=lapsed)) == 1
+    assert not fence("a", lapsed + timedelta(seconds=1))
+    assert fence("b", lapsed + timedelta(seconds=1))
+    with session_factory.begin() as session:
+        assert claims.complete(session=session, model=Job, row_id=row.id, owner="b", now=lapsed)
+    assert not fence("b", lapsed + timedelta(seconds=2))
+
+
 def test_release_makes_the_row_due_again_at_the_retry_time(session_factory: sessionmaker[Session]) -> None:
     _schedule(session_factory, 1)
     (row,) = _claim(session_factory, "a")
