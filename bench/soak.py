@@ -37,9 +37,9 @@ from pathlib import Path
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, create_engine, func, pool, select
 
-from bench.ack_latency import _free_port, _scratch_postgres, _wait_healthy
+from bench import load
+from bench.ack_latency import _scratch_postgres
 from bench.bare_app import SIGNING_SECRET
-from bench.load import _handoff
 from pings.delivery import schedule_morning
 from store import catchups, held_pings, working_hours
 from store.models import InboxEvent, WorkerBeat
@@ -283,18 +283,8 @@ def read_minute(engine: Engine) -> tuple[int, float, float | None, datetime | No
     return int(processed), max(age, 0.0), seconds, (beat[1] if beat is not None else None)
 
 
-class Server:
-    """`handoff serve` as a child process."""
-
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
-        self.env, self.workdir = env, workdir
-        self.port = _free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [_handoff(), "--log-level", "WARNING", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env=self.env, cwd=self.workdir)
-        _wait_healthy(self.port, self.process)
+class Server(load.Server):
+    """`handoff serve` as a child process (as the load benchmark starts it), stopped with SIGTERM."""
 
     def terminate(self) -> float:
         """SIGTERM, and the seconds until the process (and its worker) exited."""
@@ -342,7 +332,7 @@ def main() -> None:
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.url,
     }
-    subprocess.run([_handoff(), "migrate"], env=env, cwd=workdir, check=True, capture_output=True)
+    subprocess.run([load._handoff(), "migrate"], env=env, cwd=workdir, check=True, capture_output=True)
     dues = seed(database_url, fake, datetime.now(UTC), args.minutes)
     watch = DeliveryWatch(fake, dues)
     watch.start()
